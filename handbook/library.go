@@ -1,0 +1,127 @@
+package handbook
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"golang.org/x/text/collate"
+	"golang.org/x/text/language"
+)
+
+// Severity of a lint problem.
+type Severity string
+
+// Severities.
+const (
+	SeverityError   Severity = "error"
+	SeverityWarning Severity = "warning"
+)
+
+// Problem is one finding about the content, printed as
+// "path:line: error: message".
+type Problem struct {
+	Path     string   `json:"path"`
+	Line     int      `json:"line"`
+	Severity Severity `json:"severity"`
+	Message  string   `json:"message"`
+}
+
+func (p Problem) String() string {
+	return fmt.Sprintf("%s:%d: %s: %s", p.Path, max(p.Line, 1), p.Severity, p.Message)
+}
+
+// Library is the loaded knowledge base: every document that parsed, the
+// thesaurus, and the problems found while loading. A Library is immutable
+// once built; reloading builds a new one.
+type Library struct {
+	Docs      map[string]*Document
+	Thesaurus *Thesaurus
+	Problems  []Problem
+	order     []string
+}
+
+// NewLibrary builds a library from parsed documents. Later duplicates of an
+// id are dropped with an error problem.
+func NewLibrary(docs []*Document, th *Thesaurus, problems []Problem) *Library {
+	lib := &Library{Docs: make(map[string]*Document, len(docs)), Thesaurus: th, Problems: problems}
+	if lib.Thesaurus == nil {
+		lib.Thesaurus = &Thesaurus{}
+	}
+	for _, d := range docs {
+		if prev, dup := lib.Docs[d.ID]; dup {
+			lib.Problems = append(lib.Problems, Problem{Path: d.Path, Line: 1, Severity: SeverityError,
+				Message: fmt.Sprintf("duplicate document id %q (also %s)", d.ID, prev.Path)})
+			continue
+		}
+		lib.Docs[d.ID] = d
+		lib.order = append(lib.order, d.ID)
+	}
+	col := collate.New(language.Vietnamese)
+	slices.SortFunc(lib.order, func(a, b string) int {
+		if c := strings.Compare(string(lib.Docs[a].Kind), string(lib.Docs[b].Kind)); c != 0 {
+			return c
+		}
+		return col.CompareString(lib.Docs[a].Title, lib.Docs[b].Title)
+	})
+	return lib
+}
+
+// Doc returns the document with the given id.
+func (l *Library) Doc(id string) (*Document, bool) {
+	d, ok := l.Docs[id]
+	return d, ok
+}
+
+// All returns every document, by kind then Vietnamese title order.
+func (l *Library) All() []*Document {
+	out := make([]*Document, 0, len(l.order))
+	for _, id := range l.order {
+		out = append(out, l.Docs[id])
+	}
+	return out
+}
+
+// Visible reports whether a caller with the given audience may see d.
+func Visible(d *Document, a Audience) bool {
+	return d.Audience != AudienceInternal || a == AudienceInternal
+}
+
+// Chunks returns the chunks of every document in the library.
+func (l *Library) Chunks() []Chunk {
+	var out []Chunk
+	for _, d := range l.All() {
+		out = append(out, Chunks(d)...)
+	}
+	return out
+}
+
+// Vocabulary returns the folded syllables that occur in the library's
+// chunks, titles and thesaurus; the analyzer repairs typos toward it.
+func (l *Library) Vocabulary() map[string]struct{} {
+	v := map[string]struct{}{}
+	addText := func(s string) {
+		for _, t := range FoldedSyllables(s) {
+			v[t] = struct{}{}
+		}
+	}
+	for _, d := range l.All() {
+		addText(d.Title)
+		addText(strings.Join(d.Aliases, " "))
+		for _, c := range Chunks(d) {
+			addText(c.Heading)
+			addText(c.Text)
+		}
+	}
+	if l.Thesaurus != nil {
+		for _, e := range l.Thesaurus.entries {
+			for _, t := range e.folded {
+				v[t] = struct{}{}
+			}
+			for _, p := range e.expand {
+				addText(p)
+			}
+		}
+	}
+	return v
+}

@@ -1,0 +1,154 @@
+package handbook
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Normalize prepares text that enters the system (content files, HTTP input,
+// LLM output): invalid UTF-8 is replaced, text is NFC-composed (text pasted
+// from Word or PDF is often NFD), a BOM and control characters are removed and
+// non-breaking and other Unicode spaces become plain spaces. Line breaks are
+// kept; use NormalizeLine to also collapse them.
+func Normalize(s string) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	s = norm.NFC.String(s)
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch {
+		case r == '\uFEFF' || r == '\u200B' || r == '\u200C' || r == '\u200D' || r == '\u00AD':
+			continue
+		case r == '\r':
+			continue
+		case r == '\n' || r == '\t':
+			b.WriteRune(r)
+		case unicode.IsSpace(r):
+			b.WriteByte(' ')
+		case unicode.IsControl(r):
+			continue
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// NormalizeLine is Normalize followed by collapsing all runs of white space
+// (line breaks included) into single spaces and trimming.
+func NormalizeLine(s string) string {
+	return strings.Join(strings.Fields(Normalize(s)), " ")
+}
+
+// FoldRune strips Vietnamese diacritics from a lower- or upper-case rune and
+// maps đ/Đ to d/D. Runes outside Latin are returned unchanged.
+func FoldRune(r rune) rune {
+	if r < utf8.RuneSelf {
+		return r
+	}
+	if f, ok := foldTable[r]; ok {
+		return f
+	}
+	return r
+}
+
+// foldTable maps every precomposed Latin letter used in Vietnamese (and the
+// common Latin-1 letters) to its base letter. Built once from NFD.
+var foldTable = func() map[rune]rune {
+	m := map[rune]rune{'đ': 'd', 'Đ': 'D'}
+	for r := rune(0xC0); r <= 0x24F; r++ {
+		addFold(m, r)
+	}
+	for r := rune(0x1E00); r <= 0x1EFF; r++ {
+		addFold(m, r)
+	}
+	return m
+}()
+
+func addFold(m map[rune]rune, r rune) {
+	d := norm.NFD.String(string(r))
+	base, size := utf8.DecodeRuneInString(d)
+	if size == len(d) || base >= utf8.RuneSelf {
+		return
+	}
+	m[r] = base
+}
+
+// Fold lowercases s and strips its diacritics ("Đăng ký" → "dang ky"). It
+// expects NFC input; decomposed combining marks are dropped as well.
+func Fold(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		if unicode.Is(unicode.Mn, r) {
+			continue
+		}
+		b.WriteRune(unicode.ToLower(FoldRune(r)))
+	}
+	return b.String()
+}
+
+// IsWordRune reports whether r belongs to a syllable token.
+func IsWordRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
+}
+
+// Token is a syllable with its byte offsets in the source string.
+type Token struct {
+	Text       string
+	Start, End int
+}
+
+// Tokenize splits s into syllables: maximal runs of letters and digits.
+// Vietnamese words span several syllables; phrases are recovered by bigrams.
+func Tokenize(s string) []Token {
+	var toks []Token
+	start := -1
+	for i, r := range s {
+		if IsWordRune(r) {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 {
+			toks = append(toks, Token{Text: s[start:i], Start: start, End: i})
+			start = -1
+		}
+	}
+	if start >= 0 {
+		toks = append(toks, Token{Text: s[start:], Start: start, End: len(s)})
+	}
+	return toks
+}
+
+// FoldedSyllables returns the folded, lower-cased syllables of s.
+func FoldedSyllables(s string) []string {
+	toks := Tokenize(norm.NFC.String(s))
+	out := make([]string, len(toks))
+	for i, t := range toks {
+		out[i] = Fold(t.Text)
+	}
+	return out
+}
+
+// Slug turns a heading into an ASCII anchor: folded, lower-case, words joined
+// by '-' ("Các bước thực hiện" → "cac-buoc-thuc-hien").
+func Slug(s string) string {
+	return strings.Join(FoldedSyllables(s), "-")
+}
+
+// HasDiacritics reports whether s contains a letter that folding changes.
+func HasDiacritics(s string) bool {
+	for _, r := range s {
+		if r >= utf8.RuneSelf && (FoldRune(r) != r || unicode.Is(unicode.Mn, r)) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,121 @@
+package handbook
+
+import (
+	"strings"
+	"unicode"
+)
+
+// MaxQueryLength is the longest query, in runes, that search accepts.
+const MaxQueryLength = 500
+
+// Query is a user's question after analysis: normalised, split into
+// syllables, Telex/VNI leftovers repaired, thesaurus expansions added.
+type Query struct {
+	Raw        string   // normalised input, one line
+	Exact      []string // lower-case syllables with diacritics as typed
+	Terms      []string // folded syllables (repaired), the main match path
+	Expansions []string // thesaurus phrases to search for as well
+	Repaired   bool     // some syllable was repaired (typo or Telex leftover)
+}
+
+// Folded returns the folded terms joined by spaces.
+func (q Query) Folded() string { return strings.Join(q.Terms, " ") }
+
+// Analyzer turns raw user input into a Query. Vocab (folded syllables present
+// in the indexed content) lets it repair Telex leftovers such as "sinhf" only
+// when the repaired syllable exists and the typed one does not.
+type Analyzer struct {
+	Thesaurus *Thesaurus
+	Vocab     map[string]struct{}
+}
+
+// Analyze analyses q. It returns an Invalid error for an empty or over-long query.
+func (a *Analyzer) Analyze(q string) (Query, error) {
+	raw := NormalizeLine(q)
+	if raw == "" {
+		return Query{}, Errorf(Invalid, "Vui lòng nhập nội dung cần tìm.", "empty query")
+	}
+	if n := len([]rune(raw)); n > MaxQueryLength {
+		return Query{}, Errorf(Invalid, "Câu hỏi quá dài (tối đa 500 ký tự).", "query of %d runes", n)
+	}
+	out := Query{Raw: raw}
+	for _, tok := range Tokenize(raw) {
+		lower := strings.ToLower(tok.Text)
+		folded := Fold(lower)
+		if fixed, ok := a.repair(lower, folded); ok {
+			folded = fixed
+			out.Repaired = true
+		}
+		out.Exact = append(out.Exact, lower)
+		out.Terms = append(out.Terms, folded)
+	}
+	if len(out.Terms) == 0 {
+		return Query{}, Errorf(Invalid, "Vui lòng nhập từ khóa có chữ hoặc số.", "query without word characters")
+	}
+	out.Expansions = a.Thesaurus.Expand(out.Exact, out.Terms)
+	return out, nil
+}
+
+func (a *Analyzer) known(folded string) bool {
+	_, ok := a.Vocab[folded]
+	return ok
+}
+
+// repair maps a syllable typed with Telex or VNI leftovers to a folded
+// syllable of the vocabulary: "sinhf" → "sinh", "dduwowngf" → "duong",
+// "khai1" → "khai". It changes nothing that is already known or that has
+// diacritics, and nothing when no vocabulary is loaded.
+func (a *Analyzer) repair(lower, folded string) (string, bool) {
+	if len(a.Vocab) == 0 || a.known(folded) || HasDiacritics(lower) {
+		return "", false
+	}
+	for _, c := range telexCandidates(lower) {
+		if c != folded && a.known(c) {
+			return c, true
+		}
+	}
+	return "", false
+}
+
+// telexCandidates returns folded spellings that an ASCII syllable may stand
+// for under the Telex or VNI input methods, most likely first.
+func telexCandidates(s string) []string {
+	var out []string
+	add := func(c string) {
+		if c != "" {
+			out = append(out, c)
+		}
+	}
+	// VNI: tone and vowel-mark digits after letters ("khai1", "d9ang").
+	if strings.IndexFunc(s, unicode.IsDigit) > 0 && strings.IndexFunc(s, unicode.IsLetter) == 0 {
+		add(strings.Map(func(r rune) rune {
+			if r >= '1' && r <= '9' {
+				return -1
+			}
+			return r
+		}, s))
+	}
+	base := telexMarks(s)
+	add(base)
+	// A tone key (s f r x j) typed after the vowel: drop the last one that
+	// follows a vowel.
+	for i := len(base) - 1; i > 0; i-- {
+		if strings.IndexByte("sfrxj", base[i]) >= 0 && strings.ContainsAny(base[:i], "aeiouy") {
+			add(base[:i] + base[i+1:])
+			break
+		}
+	}
+	// A trailing 'z' cancels marks in Telex.
+	if strings.HasSuffix(base, "z") {
+		add(strings.TrimSuffix(base, "z"))
+	}
+	return out
+}
+
+// telexMarks folds Telex vowel and consonant marks: dd→d, aa/aw→a, ee→e,
+// oo/ow→o, uw/w→u.
+func telexMarks(s string) string {
+	r := strings.NewReplacer("dd", "d", "aa", "a", "aw", "a", "ee", "e", "oo", "o", "ow", "o", "uw", "u")
+	s = r.Replace(s)
+	return strings.ReplaceAll(s, "w", "u")
+}

@@ -1,0 +1,98 @@
+package handbook
+
+import (
+	"context"
+	"slices"
+)
+
+// Filter restricts results. It is applied inside the indexes, before anything
+// is ranked, returned or sent to a model.
+type Filter struct {
+	Kinds    []Kind
+	Field    string // procedure field (lĩnh vực), folded comparison
+	At       Date   // point in time; zero means no date filter
+	Audience Audience
+	// AllDates keeps documents that are not in force on At (they are still
+	// labelled with their validity).
+	AllDates bool
+}
+
+// Allows reports whether a chunk passes the filter. Indexes use it as the
+// reference semantics (and memvec applies it directly).
+func (f Filter) Allows(c *Chunk) bool {
+	if c.Audience == AudienceInternal && f.Audience != AudienceInternal {
+		return false
+	}
+	if c.Status == StatusArchived {
+		return false
+	}
+	if len(f.Kinds) > 0 && !slices.Contains(f.Kinds, c.Kind) {
+		return false
+	}
+	if f.Field != "" && Fold(c.Field) != Fold(f.Field) {
+		return false
+	}
+	if f.At.IsSet() && !f.AllDates && ValidityAt(c.ValidFrom, c.ValidTo, f.At) != InForce {
+		return false
+	}
+	return true
+}
+
+// Hit is one retrieved chunk.
+type Hit struct {
+	ChunkID   string   `json:"chunk"`
+	DocID     string   `json:"doc"`
+	Anchor    string   `json:"anchor"`
+	Kind      Kind     `json:"kind"`
+	Title     string   `json:"title"`
+	Heading   string   `json:"heading"`
+	Field     string   `json:"field,omitempty"`
+	Snippet   string   `json:"snippet"` // HTML-escaped text with <mark> around matches
+	Text      string   `json:"-"`
+	Score     float64  `json:"score"`
+	Validity  Validity `json:"validity"`
+	Audience  Audience `json:"-"`
+	ValidFrom Date     `json:"-"`
+	ValidTo   Date     `json:"-"`
+}
+
+// KeywordIndex is full-text search over chunks.
+type KeywordIndex interface {
+	// Index adds or replaces chunks (by Chunk.ID).
+	Index(ctx context.Context, chunks []Chunk) error
+	// DeleteDocument removes every chunk of a document.
+	DeleteDocument(ctx context.Context, docID string) error
+	// Search returns up to k chunks matching q that pass f, best first.
+	Search(ctx context.Context, q Query, f Filter, k int) ([]Hit, error)
+}
+
+// Vector is an embedding of one chunk, with what filters need.
+type Vector struct {
+	Chunk  Chunk
+	Values []float32
+}
+
+// VectorStore is nearest-neighbour search over chunk embeddings.
+type VectorStore interface {
+	Upsert(ctx context.Context, vs []Vector) error
+	DeleteDocument(ctx context.Context, docID string) error
+	// Nearest returns up to k chunks closest to q (cosine) that pass f.
+	Nearest(ctx context.Context, q []float32, f Filter, k int) ([]Hit, error)
+}
+
+// Embedder turns texts into vectors.
+type Embedder interface {
+	Embed(ctx context.Context, texts []string) ([][]float32, error)
+	Model() string
+}
+
+// Message is one chat message for an LLM.
+type Message struct {
+	Role    string `json:"role"`
+	Content string `json:"content"`
+}
+
+// LLM completes a chat conversation.
+type LLM interface {
+	Complete(ctx context.Context, msgs []Message) (string, error)
+}
