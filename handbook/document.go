@@ -20,6 +20,24 @@ const (
 // Kinds lists every valid Kind.
 var Kinds = []Kind{KindProcedure, KindRegulation, KindGuide, KindFAQ, KindTemplate}
 
+// Folder returns the folder under content/ that holds documents of kind k
+// (DESIGN.md, content model), or "" for an unknown kind.
+func (k Kind) Folder() string {
+	switch k {
+	case KindProcedure:
+		return "procedures"
+	case KindRegulation:
+		return "regulations"
+	case KindGuide:
+		return "technology"
+	case KindFAQ:
+		return "faq"
+	case KindTemplate:
+		return "templates"
+	}
+	return ""
+}
+
 // Audience says who may read a document.
 type Audience string
 
@@ -102,6 +120,14 @@ type Reference struct {
 	Note    string `json:"note,omitempty" yaml:"note"`
 }
 
+// Link is an internal link in a document body: a content id and an
+// optional anchor, with the 1-based line of the link in the file.
+type Link struct {
+	Doc    string `json:"doc"`
+	Anchor string `json:"anchor,omitempty"`
+	Line   int    `json:"line"`
+}
+
 // Document is one content file: common metadata, the kind-specific parts and
 // the structured body.
 type Document struct {
@@ -126,6 +152,14 @@ type Document struct {
 	Procedure  *Procedure  `json:"procedure,omitempty"`
 	Regulation *Regulation `json:"regulation,omitempty"`
 	Template   *Template   `json:"template,omitempty"`
+
+	// Links are the internal links of the body (to content ids and to
+	// "#anchor"), for lint to resolve.
+	Links []Link `json:"links,omitempty"`
+	// KeyLines maps front-matter keys to their 1-based line in the file:
+	// "title", "legal_basis", and list entries as "legal_basis[0]". Lint
+	// points its findings there.
+	KeyLines map[string]int `json:"-"`
 
 	Sections []Section `json:"sections"`
 	Body     string    `json:"-"` // Markdown body, normalised

@@ -1,0 +1,431 @@
+package handbook
+
+import (
+	"context"
+	"errors"
+	"html"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// SearchRequest is a search as the API and CLI receive it.
+type SearchRequest struct {
+	Query  string
+	Limit  int
+	Filter Filter
+}
+
+// SearchResult is what Retriever.Search returns.
+type SearchResult struct {
+	Query      Query
+	Hits       []Hit
+	Answerable bool
+	// Mode says which retrieval paths contributed: "lexical" or "hybrid".
+	Mode string
+	// Degraded explains, in Vietnamese, why a path was skipped (e.g. the
+	// embedding service did not answer); empty when all went well.
+	Degraded string
+	Took     time.Duration
+}
+
+// MaxLimit bounds SearchRequest.Limit.
+const MaxLimit = 50
+
+// Fusion configures reciprocal rank fusion of the lexical and vector lists.
+type Fusion struct {
+	K             float64 // RRF constant, 60 by default
+	LexicalWeight float64 // 1 by default
+	VectorWeight  float64 // 1 by default
+}
+
+// Retriever runs the retrieval pipeline of DESIGN.md: analyse, search the
+// keyword index (and the vector store when an embedder is set), fuse, rerank
+// and cut snippets. Filters are applied inside the indexes.
+type Retriever struct {
+	Keyword  KeywordIndex
+	Vectors  VectorStore // optional
+	Embedder Embedder    // optional; nil means lexical only
+	Fusion   Fusion
+	// Candidates is how many lexical hits are reranked (20–40 is enough:
+	// the right article is in bleve's top 20 for ~98% of questions).
+	Candidates int
+	// EmbedTimeout bounds the query embedding so that a slow embedder
+	// degrades to lexical results instead of stalling the search.
+	EmbedTimeout time.Duration
+
+	analyzer atomic.Pointer[Analyzer]
+}
+
+// SetAnalyzer installs the analyzer (thesaurus and vocabulary) used for
+// queries; called whenever the library is reloaded.
+func (r *Retriever) SetAnalyzer(a *Analyzer) { r.analyzer.Store(a) }
+
+// Analyzer returns the current analyzer.
+func (r *Retriever) Analyzer() *Analyzer {
+	if a := r.analyzer.Load(); a != nil {
+		return a
+	}
+	return &Analyzer{}
+}
+
+// Search runs a search request.
+func (r *Retriever) Search(ctx context.Context, req SearchRequest) (*SearchResult, error) {
+	start := time.Now()
+	q, err := r.Analyzer().Analyze(req.Query)
+	if err != nil {
+		return nil, err
+	}
+	limit := req.Limit
+	if limit <= 0 {
+		limit = 10
+	}
+	limit = min(limit, MaxLimit)
+	hits, mode, degraded, err := r.retrieve(ctx, q, req.Filter, limit)
+	if err != nil {
+		return nil, err
+	}
+	at := req.Filter.At
+	if !at.IsSet() {
+		at = DateOf(time.Now())
+	}
+	for i := range hits {
+		hits[i].Validity = ValidityAt(hits[i].ValidFrom, hits[i].ValidTo, at)
+		hits[i].Snippet = Snippet(hits[i].Text, q, 260)
+	}
+	return &SearchResult{
+		Query:      q,
+		Hits:       hits,
+		Answerable: Answerable(q, hits),
+		Mode:       mode,
+		Degraded:   degraded,
+		Took:       time.Since(start),
+	}, nil
+}
+
+// Retrieve returns ranked hits for an analysed query (no snippets).
+func (r *Retriever) retrieve(ctx context.Context, q Query, f Filter, limit int) ([]Hit, string, string, error) {
+	n := max(r.Candidates, 40, limit)
+	lex, err := r.Keyword.Search(ctx, q, f, n)
+	if err != nil {
+		return nil, "", "", err
+	}
+	lex = dedupe(Rerank(q, lex))
+	if r.Embedder == nil || r.Vectors == nil {
+		return truncate(lex, limit), "lexical", "", nil
+	}
+	vec, err := r.nearest(ctx, q, f, n)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, "", "", ctx.Err()
+		}
+		return truncate(lex, limit), "lexical", "Tìm kiếm ngữ nghĩa tạm thời không khả dụng; kết quả chỉ dựa trên từ khóa.", nil
+	}
+	return truncate(dedupe(Fuse(r.Fusion, lex, dedupe(vec))), limit), "hybrid", "", nil
+}
+
+// dedupe keeps the best chunk of each (document, anchor): the pieces of a
+// split section are one place for the reader.
+func dedupe(hits []Hit) []Hit {
+	seen := make(map[string]bool, len(hits))
+	out := hits[:0]
+	for _, h := range hits {
+		k := h.DocID + "#" + h.Anchor
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, h)
+	}
+	return out
+}
+
+func (r *Retriever) nearest(ctx context.Context, q Query, f Filter, n int) ([]Hit, error) {
+	timeout := r.EmbedTimeout
+	if timeout <= 0 {
+		timeout = 3 * time.Second
+	}
+	ectx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	vs, err := r.Embedder.Embed(ectx, []string{q.Raw})
+	if err != nil {
+		return nil, err
+	}
+	if len(vs) != 1 || len(vs[0]) == 0 {
+		return nil, errors.New("embedder returned no vector")
+	}
+	return r.Vectors.Nearest(ctx, vs[0], f, n)
+}
+
+func truncate(h []Hit, n int) []Hit {
+	if len(h) > n {
+		return h[:n]
+	}
+	return h
+}
+
+// Fuse merges a lexical and a vector ranking by weighted reciprocal rank
+// fusion: score = wl/(k+rank_lex) + wv/(k+rank_vec). Hits present in only
+// one list keep that list's contribution.
+func Fuse(o Fusion, lexical, vector []Hit) []Hit {
+	k := o.K
+	if k <= 0 {
+		k = 60
+	}
+	wl, wv := o.LexicalWeight, o.VectorWeight
+	if wl == 0 && wv == 0 {
+		wl, wv = 1, 1
+	}
+	byID := map[string]*Hit{}
+	var order []string
+	score := map[string]float64{}
+	add := func(list []Hit, w float64) {
+		for i, h := range list {
+			if _, ok := byID[h.ChunkID]; !ok {
+				h := h
+				byID[h.ChunkID] = &h
+				order = append(order, h.ChunkID)
+			}
+			score[h.ChunkID] += w / (k + float64(i+1))
+		}
+	}
+	add(lexical, wl)
+	add(vector, wv)
+	out := make([]Hit, 0, len(order))
+	for _, id := range order {
+		h := *byID[id]
+		h.Score = score[id]
+		out = append(out, h)
+	}
+	slices.SortStableFunc(out, func(a, b Hit) int {
+		switch {
+		case a.Score > b.Score:
+			return -1
+		case a.Score < b.Score:
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// Rerank reorders lexical candidates by cheap, explainable features
+// (retrieval-notes.md): the bleve score normalised to the best one, the
+// longest run of query syllables found verbatim in the chunk, and how much
+// of the chunk's own title (article or section heading) the query contains.
+func Rerank(q Query, hits []Hit) []Hit {
+	if len(hits) == 0 {
+		return hits
+	}
+	top := hits[0].Score
+	for _, h := range hits {
+		top = max(top, h.Score)
+	}
+	if top <= 0 {
+		top = 1
+	}
+	qset := map[string]bool{}
+	for _, t := range q.Terms {
+		qset[t] = true
+	}
+	for i := range hits {
+		h := &hits[i]
+		doc := FoldedSyllables(h.Title + " . " + h.Heading + " . " + h.Text)
+		run := float64(longestRun(q.Terms, doc)) / float64(len(q.Terms))
+		if len(q.Terms) == 1 {
+			run = 0
+		}
+		h.Score = h.Score/top + RerankRunWeight*run + RerankTitleWeight*titleCoverage(qset, h)
+	}
+	slices.SortStableFunc(hits, func(a, b Hit) int {
+		switch {
+		case a.Score > b.Score:
+			return -1
+		case a.Score < b.Score:
+			return 1
+		}
+		return 0
+	})
+	return hits
+}
+
+// Rerank weights, measured on the gold sets (docs/BENCHMARKS.md).
+var (
+	RerankRunWeight   = 0.3
+	RerankTitleWeight = 0.3
+)
+
+// longestRun is the length of the longest run of consecutive query terms
+// that occurs verbatim in doc.
+func longestRun(q, doc []string) int {
+	best := 0
+	for i := range q {
+		for j := range doc {
+			n := 0
+			for i+n < len(q) && j+n < len(doc) && q[i+n] == doc[j+n] {
+				n++
+			}
+			best = max(best, n)
+		}
+	}
+	return best
+}
+
+// titleCoverage is the share of the hit's own title syllables (the last
+// heading, without "Điều N."; the document title for cards) that the query
+// contains.
+func titleCoverage(qset map[string]bool, h *Hit) float64 {
+	title := h.Heading
+	if i := strings.LastIndex(title, " › "); i >= 0 {
+		title = title[i+len(" › "):]
+	}
+	if h.Anchor == "" || title == "" {
+		title = h.Title
+	}
+	if strings.HasPrefix(title, "Điều ") {
+		if i := strings.Index(title, ". "); i > 0 {
+			title = title[i+2:]
+		}
+	}
+	terms := FoldedSyllables(title)
+	if len(terms) == 0 {
+		return 0
+	}
+	n := 0
+	for _, t := range terms {
+		if qset[t] {
+			n++
+		}
+	}
+	return float64(n) / float64(len(terms))
+}
+
+// stopTerms are folded question words that carry no topic. They are kept in
+// queries (removing them hurt ranking) but not counted as evidence.
+var stopTerms = map[string]bool{
+	"la": true, "co": true, "khong": true, "duoc": true, "gi": true, "nao": true, "thi": true, "toi": true,
+	"em": true, "anh": true, "chi": true, "can": true, "lam": true, "sao": true, "the": true, "nhu": true,
+	"o": true, "dau": true, "cho": true, "cua": true, "va": true, "voi": true, "de": true, "bao": true,
+	"nhieu": true, "ai": true, "may": true, "a": true, "ah": true, "nhe": true, "vay": true, "muon": true,
+	"hoi": true, "xin": true, "ve": true, "thu": true, "tuc": true, "mot": true, "cac": true, "nhung": true,
+	"khi": true, "neu": true, "phai": true, "di": true, "ra": true, "vao": true, "trong": true, "tai": true,
+}
+
+// Answerable reports whether the best hit is strong enough evidence to
+// answer from: it must contain a fair share of the query's topic words.
+func Answerable(q Query, hits []Hit) bool {
+	if len(hits) == 0 {
+		return false
+	}
+	return Coverage(q, &hits[0]) >= AnswerableCoverage
+}
+
+// AnswerableCoverage is the share of topic words the best hit must contain.
+var AnswerableCoverage = 0.5
+
+// Coverage is the share of the query's topic words (or of its expansions'
+// words, whichever is higher) that occur in the hit.
+func Coverage(q Query, h *Hit) float64 {
+	doc := map[string]bool{}
+	for _, t := range FoldedSyllables(h.Title + " " + h.Heading + " " + h.Text) {
+		doc[t] = true
+	}
+	share := func(terms []string) float64 {
+		n, found := 0, 0
+		for _, t := range terms {
+			if stopTerms[t] {
+				continue
+			}
+			n++
+			if doc[t] {
+				found++
+			}
+		}
+		if n == 0 {
+			return 0
+		}
+		return float64(found) / float64(n)
+	}
+	best := share(q.Terms)
+	for _, e := range q.Expansions {
+		best = max(best, share(FoldedSyllables(e))*0.9)
+	}
+	return best
+}
+
+// Snippet cuts the window of text (about size runes) with the most query
+// syllables, HTML-escapes it and wraps matching syllables in <mark>.
+func Snippet(text string, q Query, size int) string {
+	text = strings.Join(strings.Fields(text), " ")
+	terms := map[string]bool{}
+	for _, t := range q.Terms {
+		terms[t] = true
+	}
+	for _, e := range q.Expansions {
+		for _, t := range FoldedSyllables(e) {
+			terms[t] = true
+		}
+	}
+	toks := Tokenize(text)
+	match := make([]bool, len(toks))
+	for i, t := range toks {
+		match[i] = terms[Fold(t.Text)] && !stopTerms[Fold(t.Text)]
+	}
+	// Choose the window start (a token index) with the most matches.
+	// Windows start at a matching token; a sliding end pointer keeps it linear.
+	bestStart, bestN := 0, 0
+	n, end := 0, 0
+	for i := range toks {
+		if end <= i {
+			end, n = i, 0
+		}
+		for end < len(toks) && toks[end].End-toks[i].Start <= size {
+			if match[end] {
+				n++
+			}
+			end++
+		}
+		if match[i] && n > bestN {
+			bestStart, bestN = i, n
+		}
+		if match[i] && i < end {
+			n--
+		}
+	}
+	from := 0
+	if len(toks) > 0 && bestStart > 0 {
+		from = toks[bestStart].Start
+		// Start a few words earlier for context.
+		if k := max(bestStart-4, 0); k < bestStart {
+			from = toks[k].Start
+		}
+	}
+	to := len(text)
+	if r := []rune(text[from:]); len(r) > size {
+		to = from + len(string(r[:size]))
+		if k := strings.LastIndexByte(text[from:to], ' '); k > size/2 {
+			to = from + k
+		}
+	}
+	var b strings.Builder
+	if from > 0 {
+		b.WriteString("… ")
+	}
+	pos := from
+	for i, t := range toks {
+		if t.Start < from || t.End > to || !match[i] {
+			continue
+		}
+		b.WriteString(html.EscapeString(text[pos:t.Start]))
+		b.WriteString("<mark>")
+		b.WriteString(html.EscapeString(text[t.Start:t.End]))
+		b.WriteString("</mark>")
+		pos = t.End
+	}
+	b.WriteString(html.EscapeString(text[pos:to]))
+	if to < len(text) {
+		b.WriteString(" …")
+	}
+	return b.String()
+}

@@ -1,0 +1,350 @@
+package bleve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"strings"
+
+	"sotay/handbook"
+
+	bleve "github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/search/query"
+)
+
+// MappingVersion changes whenever the mapping or analysis changes; an index
+// built with another version must be rebuilt.
+const MappingVersion = "vi-3"
+
+var _ handbook.KeywordIndex = (*Index)(nil)
+
+// Index is a bleve index of handbook chunks.
+type Index struct {
+	idx  bleve.Index
+	path string
+}
+
+// Boosts of the match paths per field. Measured on the project's gold set
+// (docs/BENCHMARKS.md): bigrams carry phrase information that unigrams lack,
+// the exact (diacritics kept) path breaks ties between words that fold alike.
+type boosts struct{ fold, bigram, exact float64 }
+
+var fieldBoosts = map[string]boosts{
+	"title":   {fold: 3, bigram: 4, exact: 1},
+	"aliases": {fold: 2.5, bigram: 3.5, exact: 0.5},
+	"heading": {fold: 2, bigram: 3, exact: 0.5},
+	"text":    {fold: 1, bigram: 1.5, exact: 0.3},
+}
+
+// expansionWeight scales the boosts of thesaurus expansions relative to the
+// user's own words.
+const expansionWeight = 0.6
+
+func newMapping() (*mapping.IndexMappingImpl, error) {
+	im := bleve.NewIndexMapping()
+	for name, cfg := range tokenFilters() {
+		if err := im.AddCustomTokenFilter(name, cfg); err != nil {
+			return nil, fmt.Errorf("add token filter %s: %w", name, err)
+		}
+	}
+	for name, cfg := range analyzers() {
+		if err := im.AddCustomAnalyzer(name, cfg); err != nil {
+			return nil, fmt.Errorf("add analyzer %s: %w", name, err)
+		}
+	}
+	dm := bleve.NewDocumentStaticMapping()
+	text := func(prop string, store bool) {
+		fms := []*mapping.FieldMapping{}
+		for _, a := range []struct{ suffix, analyzer string }{
+			{"_exact", ExactAnalyzer}, {"_fold", FoldAnalyzer}, {"_bigram", BigramAnalyzer},
+		} {
+			fm := bleve.NewTextFieldMapping()
+			fm.Name = prop + a.suffix
+			fm.Analyzer = a.analyzer
+			fm.Store = false
+			fm.IncludeInAll = false
+			fm.IncludeTermVectors = false
+			fms = append(fms, fm)
+		}
+		if store {
+			fm := bleve.NewTextFieldMapping()
+			fm.Name = prop
+			fm.Index = false
+			fm.Store = true
+			fm.IncludeInAll = false
+			fms = append(fms, fm)
+		}
+		dm.AddFieldMappingsAt(prop, fms...)
+	}
+	text("title", true)
+	text("aliases", false)
+	text("heading", true)
+	text("text", true)
+	kw := func(prop string) {
+		fm := bleve.NewTextFieldMapping()
+		fm.Analyzer = keyword.Name
+		fm.Store = true
+		fm.IncludeInAll = false
+		dm.AddFieldMappingsAt(prop, fm)
+	}
+	for _, p := range []string{"doc", "anchor", "kind", "field", "field_key", "audience", "status"} {
+		kw(p)
+	}
+	for _, p := range []string{"valid_from", "valid_to"} {
+		fm := bleve.NewNumericFieldMapping()
+		fm.Store = true
+		fm.IncludeInAll = false
+		dm.AddFieldMappingsAt(p, fm)
+	}
+	im.DefaultMapping = dm
+	im.DefaultAnalyzer = FoldAnalyzer
+	return im, nil
+}
+
+// Open opens the index at path, creating it when it does not exist.
+func Open(path string) (*Index, error) {
+	idx, err := bleve.Open(path)
+	if errors.Is(err, bleve.ErrorIndexPathDoesNotExist) {
+		m, merr := newMapping()
+		if merr != nil {
+			return nil, merr
+		}
+		idx, err = bleve.New(path, m)
+		if err == nil {
+			err = idx.SetInternal([]byte("mapping_version"), []byte(MappingVersion))
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open bleve index %s: %w", path, err)
+	}
+	v, err := idx.GetInternal([]byte("mapping_version"))
+	if err != nil || string(v) != MappingVersion {
+		idx.Close()
+		return nil, fmt.Errorf("open bleve index %s: mapping version %q, want %q: %w", path, v, MappingVersion, handbook.ErrConflict)
+	}
+	return &Index{idx: idx, path: path}, nil
+}
+
+// Close closes the index.
+func (x *Index) Close() error { return x.idx.Close() }
+
+// Path returns the directory of the index.
+func (x *Index) Path() string { return x.path }
+
+// SetInternal stores a key/value next to the index (manifests, stamps).
+func (x *Index) SetInternal(key string, val []byte) error {
+	return x.idx.SetInternal([]byte(key), val)
+}
+
+// GetInternal reads a value stored with SetInternal; nil when absent.
+func (x *Index) GetInternal(key string) ([]byte, error) {
+	return x.idx.GetInternal([]byte(key))
+}
+
+// Count returns the number of indexed chunks.
+func (x *Index) Count() (uint64, error) { return x.idx.DocCount() }
+
+func dateNum(d handbook.Date, unset int) float64 {
+	if !d.IsSet() {
+		return float64(unset)
+	}
+	return float64(d.Int())
+}
+
+func chunkDoc(c *handbook.Chunk) map[string]any {
+	return map[string]any{
+		"doc":        c.DocID,
+		"anchor":     c.Anchor,
+		"kind":       string(c.Kind),
+		"title":      c.Title,
+		"aliases":    strings.Join(c.Aliases, "\n"),
+		"heading":    c.Heading,
+		"text":       c.Text,
+		"field":      c.Field,
+		"field_key":  handbook.Fold(c.Field),
+		"audience":   string(c.Audience),
+		"status":     string(c.Status),
+		"valid_from": dateNum(c.ValidFrom, 0),
+		"valid_to":   dateNum(c.ValidTo, 99991231),
+	}
+}
+
+// batchSize bounds memory per batch; bleve persists each batch atomically.
+const batchSize = 500
+
+// Index adds or replaces chunks.
+func (x *Index) Index(ctx context.Context, chunks []handbook.Chunk) error {
+	for start := 0; start < len(chunks); start += batchSize {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		b := x.idx.NewBatch()
+		for i := start; i < min(start+batchSize, len(chunks)); i++ {
+			if err := b.Index(chunks[i].ID, chunkDoc(&chunks[i])); err != nil {
+				return fmt.Errorf("index chunk %s: %w", chunks[i].ID, err)
+			}
+		}
+		if err := x.idx.Batch(b); err != nil {
+			return fmt.Errorf("index batch: %w", err)
+		}
+	}
+	return nil
+}
+
+// DeleteDocument removes every chunk of docID.
+func (x *Index) DeleteDocument(ctx context.Context, docID string) error {
+	q := query.NewTermQuery(docID)
+	q.SetField("doc")
+	req := bleve.NewSearchRequestOptions(q, 10000, 0, false)
+	res, err := x.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return fmt.Errorf("find chunks of %s: %w", docID, err)
+	}
+	if len(res.Hits) == 0 {
+		return nil
+	}
+	b := x.idx.NewBatch()
+	for _, h := range res.Hits {
+		b.Delete(h.ID)
+	}
+	if err := x.idx.Batch(b); err != nil {
+		return fmt.Errorf("delete chunks of %s: %w", docID, err)
+	}
+	return nil
+}
+
+func match(field, text string, boost float64) query.Query {
+	m := query.NewMatchQuery(text)
+	m.SetField(field)
+	m.SetBoost(boost)
+	return m
+}
+
+// textQuery builds the disjunction of match paths for one phrase.
+func textQuery(exact, folded string, weight float64, multi bool) []query.Query {
+	var qs []query.Query
+	for field, b := range fieldBoosts {
+		qs = append(qs, match(field+"_fold", folded, b.fold*weight))
+		if multi {
+			qs = append(qs, match(field+"_bigram", folded, b.bigram*weight))
+		}
+		if exact != "" {
+			qs = append(qs, match(field+"_exact", exact, b.exact*weight))
+		}
+	}
+	return qs
+}
+
+func filterQueries(f handbook.Filter) (must, mustNot []query.Query) {
+	term := func(field, v string) query.Query {
+		t := query.NewTermQuery(v)
+		t.SetField(field)
+		t.SetBoost(0.0001)
+		return t
+	}
+	if f.Audience != handbook.AudienceInternal {
+		mustNot = append(mustNot, term("audience", string(handbook.AudienceInternal)))
+	}
+	mustNot = append(mustNot, term("status", string(handbook.StatusArchived)))
+	if len(f.Kinds) > 0 {
+		var ks []query.Query
+		for _, k := range f.Kinds {
+			ks = append(ks, term("kind", string(k)))
+		}
+		must = append(must, query.NewDisjunctionQuery(ks))
+	}
+	if f.Field != "" {
+		must = append(must, term("field_key", handbook.Fold(handbook.NormalizeLine(f.Field))))
+	}
+	if f.At.IsSet() && !f.AllDates {
+		at := float64(f.At.Int())
+		yes, no := true, false
+		from := query.NewNumericRangeInclusiveQuery(nil, &at, nil, &yes)
+		from.SetField("valid_from")
+		from.SetBoost(0.0001)
+		to := query.NewNumericRangeInclusiveQuery(&at, nil, &no, nil)
+		to.SetField("valid_to")
+		to.SetBoost(0.0001)
+		must = append(must, from, to)
+	}
+	return must, mustNot
+}
+
+// Search returns up to k chunks for q that pass f.
+func (x *Index) Search(ctx context.Context, q handbook.Query, f handbook.Filter, k int) ([]handbook.Hit, error) {
+	if len(q.Terms) == 0 {
+		return nil, nil
+	}
+	exact := ""
+	if handbook.HasDiacritics(strings.Join(q.Exact, "")) {
+		exact = strings.Join(q.Exact, " ")
+	}
+	should := textQuery(exact, q.Folded(), 1, len(q.Terms) > 1)
+	for _, e := range q.Expansions {
+		terms := handbook.FoldedSyllables(e)
+		should = append(should, textQuery("", strings.Join(terms, " "), expansionWeight, len(terms) > 1)...)
+	}
+	text := query.NewDisjunctionQuery(should)
+	must, mustNot := filterQueries(f)
+	bq := query.NewBooleanQuery(append([]query.Query{text}, must...), nil, mustNot)
+	req := bleve.NewSearchRequestOptions(bq, k, 0, false)
+	req.Fields = []string{"doc", "anchor", "kind", "title", "heading", "text", "field", "audience", "valid_from", "valid_to"}
+	res, err := x.idx.SearchInContext(ctx, req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("bleve search: %w", err)
+	}
+	hits := make([]handbook.Hit, 0, len(res.Hits))
+	for _, h := range res.Hits {
+		str := func(k string) string { s, _ := h.Fields[k].(string); return s }
+		date := func(k string) handbook.Date {
+			n, _ := h.Fields[k].(float64)
+			if n <= 0 || n >= 99991231 {
+				return handbook.Date{}
+			}
+			d, err := handbook.ParseDate(fmt.Sprintf("%04d-%02d-%02d", int(n)/10000, int(n)/100%100, int(n)%100))
+			if err != nil {
+				return handbook.Date{}
+			}
+			return d
+		}
+		hits = append(hits, handbook.Hit{
+			ChunkID:   h.ID,
+			DocID:     str("doc"),
+			Anchor:    str("anchor"),
+			Kind:      handbook.Kind(str("kind")),
+			Title:     str("title"),
+			Heading:   str("heading"),
+			Text:      str("text"),
+			Field:     str("field"),
+			Audience:  handbook.Audience(str("audience")),
+			Score:     h.Score,
+			ValidFrom: date("valid_from"),
+			ValidTo:   date("valid_to"),
+		})
+	}
+	if math.IsNaN(res.MaxScore) {
+		return nil, fmt.Errorf("bleve search: NaN score")
+	}
+	return hits, nil
+}
+
+// Remove deletes the index directory at path.
+func Remove(path string) error { return os.RemoveAll(path) }
+
+// Analyze runs one of the index's analyzers over text (for tests and the
+// `handbook search --explain` output).
+func (x *Index) Analyze(analyzer, text string) (analysis.TokenStream, error) {
+	a := x.idx.Mapping().AnalyzerNamed(analyzer)
+	if a == nil {
+		return nil, fmt.Errorf("unknown analyzer %q", analyzer)
+	}
+	return a.Analyze([]byte(text)), nil
+}

@@ -1,0 +1,102 @@
+package bleve_test
+
+import (
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"sotay/handbook"
+	"sotay/indexer/bleve"
+	"sotay/indexer/indexertest"
+
+	"github.com/blevesearch/bleve/v2/analysis"
+)
+
+func open(t *testing.T) handbook.KeywordIndex {
+	t.Helper()
+	x, err := bleve.Open(filepath.Join(t.TempDir(), "idx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { x.Close() })
+	return x
+}
+
+func TestContract(t *testing.T) {
+	indexertest.TestKeywordIndex(t, open)
+}
+
+// TestAnalyzers checks the exact token streams: terms, positions and byte
+// offsets (offsets must point into the original, unfolded text).
+func TestAnalyzers(t *testing.T) {
+	x := open(t).(*bleve.Index)
+	input := "Đăng ký khai sinh"
+	tests := []struct {
+		analyzer string
+		want     []analysis.Token
+	}{
+		{bleve.ExactAnalyzer, []analysis.Token{
+			{Term: []byte("đăng"), Start: 0, End: 6, Position: 1},
+			{Term: []byte("ký"), Start: 7, End: 10, Position: 2},
+			{Term: []byte("khai"), Start: 11, End: 15, Position: 3},
+			{Term: []byte("sinh"), Start: 16, End: 20, Position: 4},
+		}},
+		{bleve.FoldAnalyzer, []analysis.Token{
+			{Term: []byte("dang"), Start: 0, End: 6, Position: 1},
+			{Term: []byte("ky"), Start: 7, End: 10, Position: 2},
+			{Term: []byte("khai"), Start: 11, End: 15, Position: 3},
+			{Term: []byte("sinh"), Start: 16, End: 20, Position: 4},
+		}},
+		{bleve.BigramAnalyzer, []analysis.Token{
+			{Term: []byte("dang ky"), Start: 0, End: 10, Position: 1},
+			{Term: []byte("ky khai"), Start: 7, End: 15, Position: 2},
+			{Term: []byte("khai sinh"), Start: 11, End: 20, Position: 3},
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.analyzer, func(t *testing.T) {
+			toks, err := x.Analyze(tc.analyzer, input)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(toks) != len(tc.want) {
+				t.Fatalf("got %d tokens, want %d: %v", len(toks), len(tc.want), toks)
+			}
+			for i, w := range tc.want {
+				g := toks[i]
+				if string(g.Term) != string(w.Term) || g.Start != w.Start || g.End != w.End || g.Position != w.Position {
+					t.Errorf("token %d = {%s %d-%d @%d}, want {%s %d-%d @%d}", i, g.Term, g.Start, g.End, g.Position, w.Term, w.Start, w.End, w.Position)
+				}
+				if tc.analyzer == bleve.ExactAnalyzer && input[g.Start:g.End] != string(g.Term) && input[g.Start:g.End] != "Đăng" {
+					t.Errorf("offsets %d-%d of %s point at %q", g.Start, g.End, g.Term, input[g.Start:g.End])
+				}
+			}
+		})
+	}
+}
+
+func TestReopenKeepsIndexAndRejectsOtherMapping(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "idx")
+	x, err := bleve.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Index(t.Context(), indexertest.Corpus()); err != nil {
+		t.Fatal(err)
+	}
+	x.Close()
+	x, err = bleve.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	n, _ := x.Count()
+	if n != uint64(len(indexertest.Corpus())) {
+		t.Errorf("reopened index has %d chunks", n)
+	}
+	q := indexertest.Analyze(t, "ket hon")
+	hits, err := x.Search(t.Context(), q, handbook.Filter{}, 5)
+	if err != nil || len(hits) == 0 || !slices.Contains([]string{"procedures/ho-tich/dang-ky-ket-hon"}, hits[0].DocID) {
+		t.Errorf("search after reopen = %v, %v", hits, err)
+	}
+}
