@@ -1,0 +1,88 @@
+package memvec_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+
+	"sotay/handbook"
+	"sotay/indexer/indexertest"
+	"sotay/indexer/memvec"
+)
+
+func TestContract(t *testing.T) {
+	indexertest.TestVectorStore(t, func(t *testing.T) handbook.VectorStore { return memvec.New() })
+}
+
+func TestSnapshotRoundTripAndModelStamp(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "vectors.gob")
+	s, err := memvec.Open(path, "bge-m3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := indexertest.Corpus()[0]
+	if err := s.Upsert(t.Context(), []handbook.Vector{{Chunk: c, Values: []float32{3, 4}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Save(); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := memvec.Open(path, "bge-m3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s2.Has(c.ID, c.Hash()) || s2.Len() != 1 {
+		t.Errorf("reopened store lost the vector")
+	}
+	if _, err := memvec.Open(path, "other-model"); handbook.ErrorCode(err) != handbook.Conflict {
+		t.Errorf("Open with another model error = %v, want conflict", err)
+	}
+}
+
+func benchStore(b *testing.B, n, dim int) *memvec.Store {
+	r := rand.New(rand.NewPCG(1, 2))
+	s := memvec.New()
+	batch := make([]handbook.Vector, 0, 1000)
+	for i := range n {
+		v := make([]float32, dim)
+		for j := range v {
+			v[j] = r.Float32()*2 - 1
+		}
+		c := indexertest.Chunk(fmt.Sprintf("regulations/bench-%d", i/20), fmt.Sprintf("dieu-%d", i), handbook.KindRegulation, "t", "h", "x")
+		batch = append(batch, handbook.Vector{Chunk: c, Values: v})
+		if len(batch) == cap(batch) {
+			if err := s.Upsert(b.Context(), batch); err != nil {
+				b.Fatal(err)
+			}
+			batch = batch[:0]
+		}
+	}
+	if err := s.Upsert(b.Context(), batch); err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+// BenchmarkNearest measures a top-10 query at dimension 1024 (bge-m3).
+func BenchmarkNearest(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			if testing.Short() && n > 10_000 {
+				b.Skip("large benchmark skipped in -short mode")
+			}
+			s := benchStore(b, n, 1024)
+			q := make([]float32, 1024)
+			for i := range q {
+				q[i] = float32(i%7) - 3
+			}
+			f := handbook.Filter{At: handbook.MustDate("2026-11-25")}
+			b.ResetTimer()
+			for b.Loop() {
+				if _, err := s.Nearest(b.Context(), q, f, 10); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
