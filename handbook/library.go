@@ -99,19 +99,10 @@ func (l *Library) Chunks() []Chunk {
 // Vocabulary returns the folded syllables that occur in the library's
 // chunks, titles and thesaurus; the analyzer repairs typos toward it.
 func (l *Library) Vocabulary() map[string]struct{} {
-	v := map[string]struct{}{}
-	addText := func(s string) {
-		for _, t := range FoldedSyllables(s) {
-			v[t] = struct{}{}
-		}
-	}
-	for _, d := range l.All() {
-		addText(d.Title)
-		addText(strings.Join(d.Aliases, " "))
-		for _, c := range Chunks(d) {
-			addText(c.Heading)
-			addText(c.Text)
-		}
+	df, _ := l.TermStats()
+	v := make(map[string]struct{}, len(df))
+	for t := range df {
+		v[t] = struct{}{}
 	}
 	if l.Thesaurus != nil {
 		for _, e := range l.Thesaurus.entries {
@@ -119,9 +110,32 @@ func (l *Library) Vocabulary() map[string]struct{} {
 				v[t] = struct{}{}
 			}
 			for _, p := range e.expand {
-				addText(p)
+				for _, t := range FoldedSyllables(p) {
+					v[t] = struct{}{}
+				}
 			}
 		}
 	}
 	return v
+}
+
+// TermStats returns, for every folded syllable, the number of chunks that
+// contain it, and the number of chunks. The reranker weighs query syllables
+// by the resulting idf, so that a run of common words ("theo quy định của")
+// counts for less than a run of rare ones ("giấy chứng sinh").
+func (l *Library) TermStats() (df map[string]int, n int) {
+	df = map[string]int{}
+	for _, d := range l.All() {
+		for _, c := range Chunks(d) {
+			n++
+			seen := map[string]bool{}
+			for _, t := range FoldedSyllables(c.Title + " " + strings.Join(c.Aliases, " ") + " " + c.Heading + " " + c.Text) {
+				if !seen[t] {
+					seen[t] = true
+					df[t]++
+				}
+			}
+		}
+	}
+	return df, n
 }

@@ -1,6 +1,7 @@
 package handbook
 
 import (
+	"math"
 	"strings"
 	"unicode"
 )
@@ -16,6 +17,24 @@ type Query struct {
 	Terms      []string // folded syllables (repaired), the main match path
 	Expansions []string // thesaurus phrases to search for as well
 	Repaired   bool     // some syllable was repaired (typo or Telex leftover)
+	// Docs are regulations the question names by number ("nđ 01/2021");
+	// Article is an article it names ("điều 16" → "dieu-16").
+	Docs    []string
+	Article string
+	// Weights holds each term's idf (1 when no statistics are loaded).
+	Weights []float64
+
+	expTerms [][]string
+}
+
+// expansionTerms returns the folded syllables of each expansion.
+func (q Query) expansionTerms() [][]string {
+	if q.expTerms == nil {
+		for _, e := range q.Expansions {
+			q.expTerms = append(q.expTerms, FoldedSyllables(e))
+		}
+	}
+	return q.expTerms
 }
 
 // Folded returns the folded terms joined by spaces.
@@ -27,6 +46,18 @@ func (q Query) Folded() string { return strings.Join(q.Terms, " ") }
 type Analyzer struct {
 	Thesaurus *Thesaurus
 	Vocab     map[string]struct{}
+	// Numbers maps number keys to regulation ids (Library.NumberIndex).
+	Numbers map[string][]string
+	// DF and N are chunk frequencies of folded syllables (Library.TermStats).
+	DF map[string]int
+	N  int
+}
+
+// NewAnalyzer builds the analyzer for a library: its thesaurus, vocabulary,
+// document numbers and term statistics.
+func NewAnalyzer(l *Library) *Analyzer {
+	df, n := l.TermStats()
+	return &Analyzer{Thesaurus: l.Thesaurus, Vocab: l.Vocabulary(), Numbers: l.NumberIndex(), DF: df, N: n}
 }
 
 // Analyze analyses q. It returns an Invalid error for an empty or over-long query.
@@ -53,7 +84,35 @@ func (a *Analyzer) Analyze(q string) (Query, error) {
 		return Query{}, Errorf(Invalid, "Vui lòng nhập từ khóa có chữ hoặc số.", "query without word characters")
 	}
 	out.Expansions = a.Thesaurus.Expand(out.Exact, out.Terms)
+	for _, e := range out.Expansions {
+		out.expTerms = append(out.expTerms, FoldedSyllables(e))
+	}
+	out.Weights = make([]float64, len(out.Terms))
+	for i, t := range out.Terms {
+		out.Weights[i] = a.idf(t)
+	}
+	keys, article := legalRefs(raw)
+	out.Article = article
+	seen := map[string]bool{}
+	for _, k := range keys {
+		for _, id := range a.Numbers[k] {
+			if !seen[id] {
+				seen[id] = true
+				out.Docs = append(out.Docs, id)
+			}
+		}
+	}
 	return out, nil
+}
+
+// idf is log(1 + N/df); unknown syllables get the highest weight, and
+// without statistics every syllable weighs 1.
+func (a *Analyzer) idf(t string) float64 {
+	if a.N == 0 {
+		return 1
+	}
+	df := max(a.DF[t], 1)
+	return math.Log(1 + float64(a.N)/float64(df))
 }
 
 func (a *Analyzer) known(folded string) bool {

@@ -111,6 +111,17 @@ func (r *Retriever) retrieve(ctx context.Context, q Query, f Filter, limit int) 
 	if err != nil {
 		return nil, "", "", err
 	}
+	if len(q.Docs) > 0 {
+		// The question names texts by number: look in them directly, in
+		// force or not (their validity label says which).
+		named := f
+		named.Docs, named.AllDates = q.Docs, true
+		more, err := r.Keyword.Search(ctx, q, named, n)
+		if err != nil {
+			return nil, "", "", err
+		}
+		lex = mergeHits(lex, more)
+	}
 	lex = dedupe(Rerank(q, lex))
 	if r.Embedder == nil || r.Vectors == nil {
 		return truncate(lex, limit), "lexical", "", nil
@@ -125,17 +136,26 @@ func (r *Retriever) retrieve(ctx context.Context, q Query, f Filter, limit int) 
 	return truncate(dedupe(Fuse(r.Fusion, lex, dedupe(vec))), limit), "hybrid", "", nil
 }
 
-// dedupe keeps the best chunk of each (document, anchor): the pieces of a
-// split section are one place for the reader.
+// dedupe keeps the best chunk of each place a reader would open: one per
+// procedure, FAQ or template page (its sections are one answer), up to two
+// per guide, and one per article of a regulation (the pieces of a split
+// section are one place). Without it one procedure's card, steps and
+// mistakes filled the top three and pushed the right page down.
 func dedupe(hits []Hit) []Hit {
-	seen := make(map[string]bool, len(hits))
+	seen := make(map[string]int, len(hits))
 	out := hits[:0]
 	for _, h := range hits {
-		k := h.DocID + "#" + h.Anchor
-		if seen[k] {
+		k, limit := h.DocID, 1
+		switch h.Kind {
+		case KindRegulation:
+			k = h.DocID + "#" + h.Anchor
+		case KindGuide:
+			limit = 2
+		}
+		if seen[k] >= limit {
 			continue
 		}
-		seen[k] = true
+		seen[k]++
 		out = append(out, h)
 	}
 	return out
@@ -231,12 +251,13 @@ func Rerank(q Query, hits []Hit) []Hit {
 	}
 	for i := range hits {
 		h := &hits[i]
-		doc := FoldedSyllables(h.Title + " . " + h.Heading + " . " + h.Text)
-		run := float64(longestRun(q.Terms, doc)) / float64(len(q.Terms))
-		if len(q.Terms) == 1 {
-			run = 0
+		doc := h.Folded
+		if doc == nil {
+			doc = FoldedSyllables(h.Title + " " + h.Heading + " " + h.Text)
 		}
-		h.Score = h.Score/top + RerankRunWeight*run + RerankTitleWeight*titleCoverage(qset, h)
+		run, cover := bestRun(q, doc)
+		h.Score = h.Score/top + RerankRunWeight*run + RerankCoverWeight*cover + RerankTitleWeight*titleCoverage(qset, h) +
+			RerankNameWeight*nameMatch(q, h) + RerankRefWeight*refMatch(q, qset, h)
 	}
 	slices.SortStableFunc(hits, func(a, b Hit) int {
 		switch {
@@ -252,9 +273,129 @@ func Rerank(q Query, hits []Hit) []Hit {
 
 // Rerank weights, measured on the gold sets (docs/BENCHMARKS.md).
 var (
-	RerankRunWeight   = 0.3
-	RerankTitleWeight = 0.3
+	RerankRunWeight   = 1.5
+	RerankTitleWeight = 0.1
+	RerankNameWeight  = 0.25
+	RerankRefWeight   = 1.0
+	RerankCoverWeight = 1.0
 )
+
+// mergeHits adds the hits of b that a lacks, keeping a's order.
+func mergeHits(a, b []Hit) []Hit {
+	seen := make(map[string]bool, len(a))
+	for _, h := range a {
+		seen[h.ChunkID] = true
+	}
+	for _, h := range b {
+		if !seen[h.ChunkID] {
+			a = append(a, h)
+		}
+	}
+	return a
+}
+
+// nameMatch is 1 when the question contains the page's title or one of its
+// aliases (two syllables or more) verbatim: the caller named the procedure
+// (0.8 when a thesaurus expansion of the question does).
+func nameMatch(q Query, h *Hit) float64 {
+	if h.Kind == KindRegulation {
+		return 0 // every article shares the law's name
+	}
+	names := h.Names
+	if names == nil {
+		names = [][]string{FoldedSyllables(h.Title)}
+	}
+	best := 0.0
+	for _, n := range names {
+		if len(n) < 2 {
+			continue
+		}
+		if longestRun(n, q.Terms) == len(n) {
+			return 1
+		}
+		for _, e := range q.expansionTerms() {
+			if longestRun(n, e) == len(n) {
+				best = 0.8
+			}
+		}
+	}
+	return best
+}
+
+// refMatch rewards hits in a text the question names by number, and the
+// article it names ("điều 16"), when the text's name also appears.
+func refMatch(q Query, qset map[string]bool, h *Hit) float64 {
+	score := 0.0
+	named := slices.Contains(q.Docs, h.DocID)
+	if named {
+		score += 0.5
+	}
+	if q.Article != "" && h.Kind == KindRegulation && (h.Anchor == q.Article || strings.HasPrefix(h.Anchor, q.Article+"-")) {
+		if named {
+			score += 0.5
+		} else {
+			// The law named by its title: "luật hộ tịch điều 16".
+			terms := FoldedSyllables(h.Title)
+			found := 0
+			for _, t := range terms {
+				if qset[t] {
+					found++
+				}
+			}
+			if len(terms) > 0 {
+				score += 0.5 * float64(found) / float64(len(terms))
+			}
+		}
+	}
+	return score
+}
+
+// bestRun is the idf mass of the heaviest run of two or more consecutive
+// query terms found verbatim in doc, as a share of the query's idf mass; it
+// also returns the share of that mass found anywhere in doc (coverage).
+func bestRun(q Query, doc []string) (run, cover float64) {
+	w := q.Weights
+	if len(w) != len(q.Terms) {
+		w = make([]float64, len(q.Terms))
+		for i := range w {
+			w[i] = 1
+		}
+	}
+	total := 0.0
+	for _, x := range w {
+		total += x
+	}
+	pos := map[string][]int{}
+	for j, t := range doc {
+		pos[t] = append(pos[t], j)
+	}
+	found := 0.0
+	for i, t := range q.Terms {
+		if len(pos[t]) > 0 {
+			found += w[i]
+		}
+	}
+	if total == 0 {
+		return 0, 0
+	}
+	if len(q.Terms) < 2 {
+		return 0, found / total
+	}
+	best := 0.0
+	for i := range q.Terms {
+		for _, j := range pos[q.Terms[i]] {
+			n, mass := 0, 0.0
+			for i+n < len(q.Terms) && j+n < len(doc) && q.Terms[i+n] == doc[j+n] {
+				mass += w[i+n]
+				n++
+			}
+			if n >= 2 {
+				best = max(best, mass)
+			}
+		}
+	}
+	return best / total, found / total
+}
 
 // longestRun is the length of the longest run of consecutive query terms
 // that occurs verbatim in doc.

@@ -15,6 +15,8 @@ type Filter struct {
 	// AllDates keeps documents that are not in force on At (they are still
 	// labelled with their validity).
 	AllDates bool
+	// Docs, when set, restricts results to these document ids.
+	Docs []string
 }
 
 // Allows reports whether a chunk passes the filter. Indexes use it as the
@@ -24,6 +26,9 @@ func (f Filter) Allows(c *Chunk) bool {
 		return false
 	}
 	if c.Status == StatusArchived {
+		return false
+	}
+	if len(f.Docs) > 0 && !slices.Contains(f.Docs, c.DocID) {
 		return false
 	}
 	if len(f.Kinds) > 0 && !slices.Contains(f.Kinds, c.Kind) {
@@ -40,20 +45,25 @@ func (f Filter) Allows(c *Chunk) bool {
 
 // Hit is one retrieved chunk.
 type Hit struct {
-	ChunkID   string   `json:"chunk"`
-	DocID     string   `json:"doc"`
-	Anchor    string   `json:"anchor"`
-	Kind      Kind     `json:"kind"`
-	Title     string   `json:"title"`
-	Heading   string   `json:"heading"`
-	Field     string   `json:"field,omitempty"`
-	Snippet   string   `json:"snippet"` // HTML-escaped text with <mark> around matches
-	Text      string   `json:"-"`
-	Score     float64  `json:"score"`
-	Validity  Validity `json:"validity"`
-	Audience  Audience `json:"-"`
-	ValidFrom Date     `json:"-"`
-	ValidTo   Date     `json:"-"`
+	ChunkID string `json:"chunk"`
+	DocID   string `json:"doc"`
+	Anchor  string `json:"anchor"`
+	Kind    Kind   `json:"kind"`
+	Title   string `json:"title"`
+	Heading string `json:"heading"`
+	Field   string `json:"field,omitempty"`
+	Snippet string `json:"snippet"` // HTML-escaped text with <mark> around matches
+	Text    string `json:"-"`
+	// Folded holds the folded syllables of title, heading and text, and
+	// Names those of the title and each alias, when the index stores them
+	// (the reranker computes them otherwise).
+	Folded    []string   `json:"-"`
+	Names     [][]string `json:"-"`
+	Score     float64    `json:"score"`
+	Validity  Validity   `json:"validity"`
+	Audience  Audience   `json:"-"`
+	ValidFrom Date       `json:"-"`
+	ValidTo   Date       `json:"-"`
 }
 
 // KeywordIndex is full-text search over chunks.
