@@ -230,9 +230,15 @@ func (x *Index) DeleteDocument(ctx context.Context, docID string) error {
 	return nil
 }
 
-func match(field, text string, boost float64) query.Query {
+// match builds a match query with an explicit analyzer: bleve resolves a
+// query's analyzer by the document path, and our sub-fields ("text_bigram")
+// are named mappings of one path ("text"), so without it every path was
+// analysed with the default (folded unigram) analyzer and the bigram and
+// exact fields never matched.
+func match(field, analyzer, text string, boost float64) query.Query {
 	m := query.NewMatchQuery(text)
 	m.SetField(field)
+	m.Analyzer = analyzer
 	m.SetBoost(boost)
 	return m
 }
@@ -241,12 +247,12 @@ func match(field, text string, boost float64) query.Query {
 func textQuery(exact, folded string, weight float64, multi bool) []query.Query {
 	var qs []query.Query
 	for field, b := range fieldBoosts {
-		qs = append(qs, match(field+"_fold", folded, b.fold*weight))
+		qs = append(qs, match(field+"_fold", FoldAnalyzer, folded, b.fold*weight))
 		if multi {
-			qs = append(qs, match(field+"_bigram", folded, b.bigram*weight))
+			qs = append(qs, match(field+"_bigram", BigramAnalyzer, folded, b.bigram*weight))
 		}
 		if exact != "" {
-			qs = append(qs, match(field+"_exact", exact, b.exact*weight))
+			qs = append(qs, match(field+"_exact", ExactAnalyzer, exact, b.exact*weight))
 		}
 	}
 	return qs

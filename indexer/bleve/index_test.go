@@ -100,3 +100,39 @@ func TestReopenKeepsIndexAndRejectsOtherMapping(t *testing.T) {
 		t.Errorf("search after reopen = %v, %v", hits, err)
 	}
 }
+
+// TestBigramAndExactPathsMatch guards the analyzer of each match path: the
+// adjacent syllables of a phrase must outrank the same syllables scattered
+// (bigram field), and diacritics typed by the user must prefer the exact
+// word over one that only folds alike (exact field). Both failed silently
+// when bleve analysed every sub-field with the default analyzer.
+func TestBigramAndExactPathsMatch(t *testing.T) {
+	x := open(t)
+	scattered := indexertest.Chunk("faq/a", "", handbook.KindFAQ, "Câu hỏi", "Hỏi", "Sinh rồi khai.")
+	phrase := indexertest.Chunk("faq/b", "", handbook.KindFAQ, "Câu hỏi", "Hỏi", "Hướng dẫn đăng ký khai sinh cho trẻ em tại xã.")
+	soDo := indexertest.Chunk("faq/c", "", handbook.KindFAQ, "Câu hỏi", "Hỏi", "Mất sổ đỏ thì làm lại ở đâu.")
+	soDoAlike := indexertest.Chunk("faq/d", "", handbook.KindFAQ, "Câu hỏi", "Hỏi", "Số đo chiều cao.")
+	if err := x.Index(t.Context(), []handbook.Chunk{scattered, phrase}); err != nil {
+		t.Fatal(err)
+	}
+	search := func(q string) []string {
+		hits, err := x.Search(t.Context(), indexertest.Analyze(t, q), handbook.Filter{}, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, h := range hits {
+			ids = append(ids, h.DocID)
+		}
+		return ids
+	}
+	if got := search("khai sinh"); len(got) < 2 || got[0] != "faq/b" {
+		t.Errorf("Search(khai sinh) = %q, want the adjacent phrase first", got)
+	}
+	if err := x.Index(t.Context(), []handbook.Chunk{soDo, soDoAlike}); err != nil {
+		t.Fatal(err)
+	}
+	if got := search("sổ đỏ"); len(got) < 2 || got[0] != "faq/c" {
+		t.Errorf("Search(sổ đỏ) = %q, want the exact word first", got)
+	}
+}
