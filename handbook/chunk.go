@@ -94,7 +94,9 @@ func Chunks(d *Document) []Chunk {
 			// article heading; the article's lead-in goes with clause 1.
 			lead := articleLead(d, i)
 			first := true
-			for j := i + 1; j < len(d.Sections) && d.Sections[j].Parent == s.Anchor; j++ {
+			// The article's clauses and points follow it; a point's
+			// parent is its clause, so walk them by kind.
+			for j := i + 1; j < len(d.Sections) && inArticle(d.Sections[j].Kind); j++ {
 				c := &d.Sections[j]
 				if c.Kind != SectionClause {
 					continue
@@ -119,6 +121,9 @@ func Chunks(d *Document) []Chunk {
 	return out
 }
 
+// inArticle reports whether sections of kind k sit inside an article.
+func inArticle(k SectionKind) bool { return k == SectionClause || k == SectionPoint }
+
 func hasClauses(d *Document, article string) bool {
 	for i := range d.Sections {
 		if d.Sections[i].Parent == article && d.Sections[i].Kind == SectionClause {
@@ -131,7 +136,7 @@ func hasClauses(d *Document, article string) bool {
 // articleLead is the text of article i before its first clause.
 func articleLead(d *Document, i int) string {
 	text := d.Sections[i].Text
-	for j := i + 1; j < len(d.Sections) && d.Sections[j].Parent == d.Sections[i].Anchor; j++ {
+	for j := i + 1; j < len(d.Sections) && inArticle(d.Sections[j].Kind); j++ {
 		if d.Sections[j].Kind == SectionClause {
 			if k := strings.Index(text, d.Sections[j].Text); k > 0 {
 				return strings.TrimSpace(text[:k])
