@@ -833,6 +833,8 @@ func isLaw(doc *Document) bool {
 
 // lawName is the name of a Luật or Pháp lệnh without number or year:
 // "Luật Hộ tịch 2014" → "Luật Hộ tịch".
+var trailingParenRE = regexp.MustCompile(`\s*\([^()]*\)\s*$`)
+
 func lawName(doc *Document) string {
 	r := doc.Regulation
 	name := doc.Title
@@ -843,7 +845,10 @@ func lawName(doc *Document) string {
 		name = strings.Replace(name, " số "+r.Number, "", 1)
 		name = strings.Replace(name, " "+r.Number, "", 1)
 	}
-	name = strings.TrimSpace(yearSuffixRE.ReplaceAllString(NormalizeLine(name), ""))
+	// A title may end in a parenthesis such as "(Luật số 72/2025/QH15)";
+	// once the number is gone what remains ("(Luật)") is noise.
+	name = trailingParenRE.ReplaceAllString(NormalizeLine(name), "")
+	name = strings.TrimSpace(yearSuffixRE.ReplaceAllString(name, ""))
 	if r.DocType != "" && !strings.HasPrefix(Fold(name), Fold(r.DocType)) {
 		name = r.DocType + " " + lowerInitial(name)
 	}

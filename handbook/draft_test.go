@@ -909,3 +909,17 @@ func FuzzParseDraftText(f *testing.F) {
 		_ = d.Text()
 	})
 }
+
+// TestBasisTextTitleWithParenthesis: a title ending in "(Luật số …)" must
+// not leave "(Luật)" behind once the number is removed.
+func TestBasisTextTitleWithParenthesis(t *testing.T) {
+	doc := &handbook.Document{ID: "regulations/luat-to-chuc-chinh-quyen-dia-phuong-2025", Kind: handbook.KindRegulation,
+		Title: "Luật Tổ chức chính quyền địa phương 2025 (Luật số 72/2025/QH15)",
+		Regulation: &handbook.Regulation{Number: "72/2025/QH15", DocType: "Luật", ShortName: "Luật Tổ chức chính quyền địa phương 2025",
+			Issued: handbook.MustDate("2025-06-16"), Effective: handbook.MustDate("2025-06-16")}}
+	lib := handbook.NewLibrary([]*handbook.Document{doc}, nil, nil)
+	got := handbook.BasisText(lib, doc, "", handbook.MustDate("2026-03-05"))
+	if want := "Luật Tổ chức chính quyền địa phương ngày 16 tháng 6 năm 2025"; got != want {
+		t.Errorf("BasisText = %q, want %q", got, want)
+	}
+}

@@ -15,6 +15,11 @@ const (
 	Conflict    Code = "conflict"
 	Unavailable Code = "unavailable"
 	Internal    Code = "internal"
+	// Unauthorized: the caller must sign in first (401).
+	Unauthorized Code = "unauthorized"
+	// Forbidden: the caller is signed in but may not do this, or a form
+	// came without its CSRF token (403).
+	Forbidden Code = "forbidden"
 )
 
 // Sentinels that adapters wrap; ErrorCode maps them to codes.
@@ -74,6 +79,9 @@ var defaultMessages = map[Code]string{
 	Conflict:    "Chỉ mục cần được xây dựng lại.",
 	Unavailable: "Hệ thống tạm thời không phản hồi, vui lòng thử lại sau.",
 	Internal:    "Đã có lỗi xảy ra.",
+
+	Unauthorized: "Vui lòng đăng nhập để tiếp tục.",
+	Forbidden:    "Bạn không có quyền thực hiện thao tác này.",
 }
 
 // ErrorMessage returns the Vietnamese message for err: the one set on an

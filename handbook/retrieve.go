@@ -15,6 +15,9 @@ type SearchRequest struct {
 	Query  string
 	Limit  int
 	Filter Filter
+	// Mode chooses the retrieval paths: "" or "hybrid" (vectors when an
+	// embedder is configured), "lexical", or "vector" (for evaluation).
+	Mode string
 }
 
 // SearchResult is what Retriever.Search returns.
@@ -82,7 +85,7 @@ func (r *Retriever) Search(ctx context.Context, req SearchRequest) (*SearchResul
 		limit = 10
 	}
 	limit = min(limit, MaxLimit)
-	hits, mode, degraded, err := r.retrieve(ctx, q, req.Filter, limit)
+	hits, mode, degraded, err := r.retrieve(ctx, q, req.Filter, limit, req.Mode)
 	if err != nil {
 		return nil, err
 	}
@@ -105,8 +108,19 @@ func (r *Retriever) Search(ctx context.Context, req SearchRequest) (*SearchResul
 }
 
 // Retrieve returns ranked hits for an analysed query (no snippets).
-func (r *Retriever) retrieve(ctx context.Context, q Query, f Filter, limit int) ([]Hit, string, string, error) {
+func (r *Retriever) retrieve(ctx context.Context, q Query, f Filter, limit int, want string) ([]Hit, string, string, error) {
 	n := max(r.Candidates, 40, limit)
+	hasVectors := r.Embedder != nil && r.Vectors != nil
+	if want == "vector" {
+		if !hasVectors {
+			return nil, "", "", Errorf(Invalid, "Chưa cấu hình tìm kiếm ngữ nghĩa (embedding).", "vector mode without an embedder")
+		}
+		vec, err := r.nearest(ctx, q, f, n)
+		if err != nil {
+			return nil, "", "", err
+		}
+		return truncate(dedupe(vec), limit), "vector", "", nil
+	}
 	lex, err := r.Keyword.Search(ctx, q, f, n)
 	if err != nil {
 		return nil, "", "", err
@@ -123,7 +137,7 @@ func (r *Retriever) retrieve(ctx context.Context, q Query, f Filter, limit int) 
 		lex = mergeHits(lex, more)
 	}
 	lex = dedupe(Rerank(q, lex))
-	if r.Embedder == nil || r.Vectors == nil {
+	if !hasVectors || want == "lexical" {
 		return truncate(lex, limit), "lexical", "", nil
 	}
 	vec, err := r.nearest(ctx, q, f, n)
