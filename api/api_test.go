@@ -77,7 +77,7 @@ type searchResponse struct {
 	Answerable bool    `json:"answerable"`
 	Hits       []struct {
 		Doc, Anchor, Title, Heading, Kind, Snippet, URL, Validity string
-		Score                                                    float64
+		Score                                                     float64
 	} `json:"hits"`
 }
 
@@ -196,8 +196,8 @@ func TestDocsAndHealth(t *testing.T) {
 		t.Fatalf("doc: %d %s", rec.Code, rec.Body)
 	}
 	var d struct {
-		ID       string `json:"id"`
-		Validity string `json:"validity"`
+		ID       string                    `json:"id"`
+		Validity string                    `json:"validity"`
 		Sections []struct{ Anchor string } `json:"sections"`
 	}
 	json.Unmarshal(rec.Body.Bytes(), &d)

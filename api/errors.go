@@ -18,6 +18,9 @@ var codes = map[handbook.Code]int{
 	handbook.Conflict:    http.StatusConflict,
 	handbook.Unavailable: http.StatusServiceUnavailable,
 	handbook.Internal:    http.StatusInternalServerError,
+
+	handbook.Unauthorized: http.StatusUnauthorized,
+	handbook.Forbidden:    http.StatusForbidden,
 }
 
 type errorBody struct {
@@ -82,7 +85,9 @@ func httpErrorCode(status int) (handbook.Code, string) {
 	case http.StatusTooManyRequests:
 		return handbook.Unavailable, "Quá nhiều yêu cầu, vui lòng thử lại sau."
 	case http.StatusForbidden:
-		return handbook.Invalid, "Yêu cầu bị từ chối."
+		return handbook.Forbidden, "Yêu cầu bị từ chối."
+	case http.StatusUnauthorized:
+		return handbook.Unauthorized, "Vui lòng đăng nhập để tiếp tục."
 	}
 	if status >= 500 {
 		return handbook.Internal, "Đã có lỗi xảy ra."

@@ -125,7 +125,9 @@ func (s *Server) search(c echo.Context, req handbook.SearchRequest) (*handbook.S
 	if s.opt.Retriever == nil || !s.opt.Ready() {
 		return nil, handbook.Errorf(handbook.Unavailable, "Chỉ mục đang được xây dựng, vui lòng thử lại sau.", "index not ready")
 	}
-	return s.opt.Retriever.Search(c.Request().Context(), req)
+	res, err := s.opt.Retriever.Search(c.Request().Context(), req)
+	s.logSearch(c, res) // question log (api/questionlog.go)
+	return res, err
 }
 
 func (s *Server) apiSearch(c echo.Context) error {

@@ -31,15 +31,46 @@ type Options struct {
 	Tokens         []string
 	BaseURL        string
 	RequestTimeout time.Duration
-	Logger         *slog.Logger
-	Now            func() time.Time
+	// ModelTimeout bounds requests that wait for a language model (asking
+	// and drafting); it is longer than RequestTimeout so that a slow local
+	// model is not cut off before its own timeout makes us fall back.
+	ModelTimeout time.Duration
+	Logger       *slog.Logger
+	Now          func() time.Time
+	// Assistant answers questions (api/ask.go); nil disables /api/v1/ask.
+	Assistant *handbook.Assistant
+	// Store keeps accounts, sessions, API tokens, the question log and
+	// tickets (api/auth.go, api/hotline.go); nil leaves only the public
+	// site and the configured Tokens.
+	Store handbook.Store
+	// Promote writes a promoted FAQ page (path relative to the content
+	// root, "faq/ho-tich/….md") and makes it searchable; nil (content
+	// embedded in the binary) makes promotion fail with a clear message.
+	Promote func(ctx context.Context, path string, data []byte) error
+	// Departments maps a procedure field to the department that answers
+	// tickets about it, for fields whose documents name no owner.
+	Departments map[string]string
+	// Sleep waits before a login attempt (the brute-force delay); tests
+	// replace it. nil means a real timer.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Drafter builds and checks administrative documents (api/drafts.go,
+	// /drafts); nil turns drafting off. Docx writes and reads the .docx
+	// files (handbook/docx, passed in by cmd/handbook).
+	Drafter *handbook.Drafter
+	Docx    DocxCodec
 }
 
 // Server serves the API and the web UI.
 type Server struct {
-	opt  Options
-	log  *slog.Logger
-	echo *echo.Echo
+	opt   Options
+	log   *slog.Logger
+	echo  *echo.Echo
+	views *views // parsed templates and static files (assets.go)
+
+	hotline *handbook.Hotline // nil without a Store (api/hotline.go)
+	qlog    *questionLog
+	limiter *loginLimiter
+	drafts  *draftStore // api/drafts.go
 }
 
 // New builds the server and its routes.
@@ -53,11 +84,19 @@ func New(opt Options) (*Server, error) {
 	if opt.RequestTimeout <= 0 {
 		opt.RequestTimeout = 15 * time.Second
 	}
+	if opt.ModelTimeout < opt.RequestTimeout {
+		opt.ModelTimeout = opt.RequestTimeout
+	}
 	if opt.Ready == nil {
 		opt.Ready = func() bool { return true }
 	}
 	opt.BaseURL = strings.TrimRight(opt.BaseURL, "/")
 	s := &Server{opt: opt, log: opt.Logger}
+	views, err := loadViews(assets)
+	if err != nil {
+		return nil, err
+	}
+	s.views = views
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -118,7 +157,11 @@ func (s *Server) routes() {
 	v1 := e.Group("/api/v1")
 	v1.GET("/search", s.apiSearch)
 	v1.GET("/docs/*", s.apiDoc)
+	v1.POST("/ask", s.apiAsk)
+	v1.GET("/ask/stream", s.apiAskStream)
 	s.routesUI()
+	s.routesHotline()
+	s.routesDrafts(v1)
 }
 
 func (s *Server) healthz(c echo.Context) error {
@@ -151,7 +194,12 @@ func (s *Server) timeout(next echo.HandlerFunc) echo.HandlerFunc {
 		if strings.HasSuffix(c.Request().URL.Path, "/stream") {
 			return next(c)
 		}
-		ctx, cancel := context.WithTimeout(c.Request().Context(), s.opt.RequestTimeout)
+		limit := s.opt.RequestTimeout
+		if p := c.Request().URL.Path; c.Request().Method == http.MethodPost &&
+			(p == "/api/v1/ask" || p == "/ask" || p == "/api/v1/drafts" || p == "/drafts") {
+			limit = s.opt.ModelTimeout
+		}
+		ctx, cancel := context.WithTimeout(c.Request().Context(), limit)
 		defer cancel()
 		c.SetRequest(c.Request().WithContext(ctx))
 		return next(c)
@@ -162,17 +210,24 @@ type ctxKey int
 
 const audienceKey ctxKey = iota
 
-// audience decides once per request what the caller may see: holders of a
-// configured bearer token see internal content, everyone else public only.
-// Every handler reads it through callerAudience; nothing else decides.
+// audience decides once per request who the caller is and what they may
+// see (api/auth.go, identify): a configured bearer token or an API token
+// from the store, else a session cookie, else the public. Officials and
+// above see internal content, everyone else public only. Every handler
+// reads it through callerAudience and callerUser; nothing else decides.
+// It also rejects state-changing requests without a valid CSRF token, and
+// keeps pages for signed-in users out of shared caches.
 func (s *Server) audience(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		a := handbook.AudiencePublic
-		if tok, ok := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer "); ok && s.validToken(tok) {
-			a = handbook.AudienceInternal
-		}
+		u, bearer := s.identify(c)
+		a := handbook.RoleOf(u).Audience()
 		c.Set("audience", a)
+		c.Set("user", u)
 		c.SetRequest(c.Request().WithContext(context.WithValue(c.Request().Context(), audienceKey, a)))
+		s.privateResponses(c, u != nil)
+		if err := s.checkCSRF(c, bearer); err != nil {
+			return err
+		}
 		return next(c)
 	}
 }

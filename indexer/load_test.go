@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/tools/txtar"
@@ -157,21 +156,16 @@ func generated(n int) fstest.MapFS {
 	return fsys
 }
 
-// A few hundred files load in well under a second on a developer machine;
-// the bound here is loose because CI machines are shared. BenchmarkLoad
-// gives the real number.
-func TestLoadIsFast(t *testing.T) {
+// TestLoadManyFiles loads a few hundred files through the parallel parser;
+// how fast is measured by BenchmarkLoad, not asserted here.
+func TestLoadManyFiles(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short")
 	}
 	fsys := generated(300)
-	start := time.Now()
 	lib, err := indexer.LoadAt(fsys, today)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("LoadAt(300 files) took %v", d)
 	}
 	if len(lib.Docs) != 300 || len(lib.Problems) != 0 {
 		t.Errorf("LoadAt(300 files) = %d docs, problems %v", len(lib.Docs), lib.Problems)

@@ -16,9 +16,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"sotay/handbook"
@@ -60,10 +63,11 @@ type Manager struct {
 	// Vectors, when set, are kept in step with the keyword index.
 	Vectors *VectorSync
 
-	mu      sync.RWMutex // guards cur; held for reading during searches
-	cur     Keyword
-	curName string
-	syncMu  sync.Mutex // one sync at a time
+	mu       sync.RWMutex // guards cur; held for reading during searches
+	cur      Keyword
+	curName  string
+	building string     // directory this Manager is building, guarded by mu
+	syncMu   sync.Mutex // one sync at a time
 }
 
 var _ handbook.KeywordIndex = (*Manager)(nil)
@@ -73,6 +77,11 @@ const (
 	manifestKey = "manifest"
 	completeKey = "complete"
 	indexPrefix = "bleve-"
+	// buildingSuffix names the marker written beside a directory while it
+	// is built: it holds the builder's process id, so that a directory
+	// left by a killed build can be told from one another process is
+	// still writing.
+	buildingSuffix = ".building"
 )
 
 func (m *Manager) log() *slog.Logger {
@@ -108,6 +117,9 @@ func (m *Manager) OpenCurrent() (bool, error) {
 		return false, nil
 	}
 	m.swap(kw, filepath.Base(dir))
+	// A build killed mid-way (kill -9, power cut) leaves its directory
+	// behind; without this it would stay until the next full rebuild.
+	m.removeStale(filepath.Base(dir))
 	return true, nil
 }
 
@@ -159,14 +171,28 @@ func (m *Manager) Sync(ctx context.Context, lib *handbook.Library, rebuild bool)
 func (m *Manager) rebuild(ctx context.Context, lib *handbook.Library) (Stats, error) {
 	name := indexPrefix + time.Now().UTC().Format("20060102T150405.000000000")
 	dir := filepath.Join(m.Dir, name)
+	marker := dir + buildingSuffix
+	if err := os.WriteFile(marker, []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		return Stats{}, buildError(dir, err)
+	}
+	m.mu.Lock()
+	m.building = name
+	m.mu.Unlock()
+	defer func() {
+		m.mu.Lock()
+		m.building = ""
+		m.mu.Unlock()
+		os.Remove(marker)
+	}()
 	kw, err := m.Open(dir)
 	if err != nil {
-		return Stats{}, err
+		os.RemoveAll(dir)
+		return Stats{}, buildError(dir, err)
 	}
 	fail := func(err error) (Stats, error) {
 		kw.Close()
 		os.RemoveAll(dir)
-		return Stats{}, err
+		return Stats{}, buildError(dir, err)
 	}
 	chunks := lib.Chunks()
 	if err := m.indexChunks(ctx, kw, chunks); err != nil {
@@ -278,20 +304,84 @@ func writeManifest(kw Keyword, man manifest) error {
 	return nil
 }
 
+// buildError says which build failed and, when the disk is full, says so
+// first: that is the one an operator can act on. bleve formats the errors
+// of its persister with %v, so ENOSPC is also recognised by its text, and
+// wrapped again for callers.
+func buildError(dir string, err error) error {
+	if errors.Is(err, syscall.ENOSPC) || strings.Contains(err.Error(), syscall.ENOSPC.Error()) {
+		return fmt.Errorf("build index in %s: the data directory's disk is full (%w); the previous index is still in use: %w", dir, syscall.ENOSPC, err)
+	}
+	return fmt.Errorf("build index in %s: %w", dir, err)
+}
+
 // removeStale deletes index directories other than keep (left by a crash
-// mid-build or replaced by a rebuild).
+// mid-build or replaced by a rebuild), except those another live process
+// is building.
 func (m *Manager) removeStale(keep string) {
 	entries, err := os.ReadDir(m.Dir)
 	if err != nil {
 		return
 	}
 	for _, e := range entries {
-		if e.IsDir() && strings.HasPrefix(e.Name(), indexPrefix) && e.Name() != keep {
-			if err := os.RemoveAll(filepath.Join(m.Dir, e.Name())); err != nil {
-				m.log().Warn("remove stale index", "dir", e.Name(), "err", err)
-			}
+		name := e.Name()
+		if !strings.HasPrefix(name, indexPrefix) || name == keep {
+			continue
 		}
+		if base, ok := strings.CutSuffix(name, buildingSuffix); ok {
+			// A marker whose directory is gone, or whose builder is dead.
+			if _, err := os.Stat(filepath.Join(m.Dir, base)); errors.Is(err, os.ErrNotExist) || !m.beingBuilt(base) {
+				os.Remove(filepath.Join(m.Dir, name))
+			}
+			continue
+		}
+		if !e.IsDir() || m.beingBuilt(name) {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(m.Dir, name)); err != nil {
+			m.log().Warn("remove stale index", "dir", name, "err", err)
+			continue
+		}
+		m.log().Info("removed stale index", "dir", name)
 	}
+}
+
+// beingBuilt reports whether a live process is building the index
+// directory name: its marker names a running process (this one only while
+// this Manager builds it).
+func (m *Manager) beingBuilt(name string) bool {
+	b, err := os.ReadFile(filepath.Join(m.Dir, name+buildingSuffix))
+	if err != nil {
+		return false
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 {
+		return false
+	}
+	if pid == os.Getpid() {
+		// The process id of a killed build can come back, e.g. as PID 1
+		// of a restarted container: only our own current build counts.
+		m.mu.RLock()
+		defer m.mu.RUnlock()
+		return m.building == name
+	}
+	return processAlive(pid)
+}
+
+// processAlive reports whether a process with this id exists. On Windows
+// FindProcess opens the process, so success means it exists; elsewhere it
+// always succeeds and signal 0 asks the kernel.
+func processAlive(pid int) bool {
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return false
+	}
+	if runtime.GOOS == "windows" {
+		p.Release()
+		return true
+	}
+	err = p.Signal(syscall.Signal(0))
+	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 // writeFileAtomic writes data to a temporary file in the same directory,

@@ -1,0 +1,374 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"sotay/content"
+	"sotay/handbook"
+	"sotay/indexer"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+var updateScreenshots = flag.Bool("update-screenshots", false, "write the browser test screenshots to docs/screenshots")
+
+// chromiumPath finds Debian's chromium. A missing browser skips the test
+// with one message, unless CI=true or HANDBOOK_TEST_REQUIRE names chromium,
+// where it fails (STYLE.md §10).
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	const msg = "chromium not found: install it (apt-get install chromium) to run the browser tests"
+	if os.Getenv("CI") == "true" || strings.Contains(os.Getenv("HANDBOOK_TEST_REQUIRE"), "chromium") {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
+}
+
+// browser starts a headless chromium with the flags this machine needs (no
+// background networking: the sandbox has no internet) and returns a tab.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	exe := chromiumPath(t)
+	alloc, cancel := chromedp.NewExecAllocator(t.Context(),
+		chromedp.ExecPath(exe),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.Flag("lang", "vi-VN"),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	t.Cleanup(cancel)
+	ctx, cancelTab := chromedp.NewContext(alloc)
+	t.Cleanup(cancelTab)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(cancelTimeout)
+	if err := chromedp.Do(ctx); err != nil { // starts the browser
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+// liveServer serves the real knowledge base on 127.0.0.1:0 with a bleve
+// index built in t.TempDir(), as `handbook serve` does. stop shuts it down
+// (the offline check needs the server gone).
+func liveServer(t *testing.T) (base string, stop func()) {
+	t.Helper()
+	lib, err := indexer.LoadAt(content.FS, handbook.DateOf(time.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base = "http://" + ln.Addr().String()
+	srv := uiServer(t, lib, base)
+	ctx, cancel := context.WithCancel(context.WithoutCancel(t.Context()))
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln) }()
+	stopped := false
+	stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			t.Errorf("serve: %v", err)
+		}
+	}
+	t.Cleanup(stop)
+	return base, stop
+}
+
+func screenshot(t *testing.T, name string, png []byte) {
+	t.Helper()
+	dir := t.TempDir()
+	if *updateScreenshots {
+		dir = filepath.Join("..", "docs", "screenshots")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !bytes.HasPrefix(png, []byte("\x89PNG")) {
+		t.Fatalf("screenshot %s is not a PNG", name)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func run[T any](t *testing.T, ctx context.Context, what string, a chromedp.Action[T]) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return v
+}
+
+func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func printMedia(on bool) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		media := ""
+		if on {
+			media = "print"
+		}
+		_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: media})
+		return err
+	})
+}
+
+// TestBrowser walks the hotline operator's and the citizen's paths in a
+// real browser: search without diacritics as you type, open the procedure
+// with the keyboard, follow a legal basis to the exact article, the print
+// view, the QR sheet, the phone layout and the offline copy.
+func TestBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test")
+	}
+	ctx := browser(t)
+	base, stop := liveServer(t)
+	const khaiSinh = "/docs/procedures/ho-tich/dang-ky-khai-sinh"
+
+	t.Run("home", func(t *testing.T) {
+		do(t, ctx, "open home", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("#home-q")))
+		screenshot(t, "home.png", run(t, ctx, "screenshot", chromedp.CaptureScreenshot()))
+	})
+
+	t.Run("search as you type without diacritics", func(t *testing.T) {
+		do(t, ctx, "type query",
+			chromedp.Navigate(base+"/search"),
+			chromedp.WaitVisible(chromedp.CSS("#q")),
+			chromedp.SendKeys(chromedp.CSS("#q"), "lam giay khai sinh"),
+		)
+		// No submit: the results come from the debounced fetch.
+		// Wait for the results of the whole query, not of a prefix typed
+		// before a pause.
+		first := run(t, ctx, "wait for live results", chromedp.Poll[string](
+			`document.getElementById('search-status').textContent.indexOf('“lam giay khai sinh”') >= 0 &&
+			 document.querySelector('#results li > a') ? document.querySelector('#results li > a').getAttribute('href') : ''`,
+			chromedp.WithPollingTimeout(15*time.Second)))
+		if first != khaiSinh {
+			t.Fatalf("first live result = %q, want %q", first, khaiSinh)
+		}
+		marks := run(t, ctx, "count marks", chromedp.Evaluate[int](`document.querySelectorAll('#results mark').length`))
+		if marks == 0 {
+			t.Errorf("live results have no highlighted words")
+		}
+		loc := run(t, ctx, "location", chromedp.Location())
+		if !strings.HasSuffix(loc, "/search?q=lam+giay+khai+sinh") {
+			t.Errorf("location = %s, want the query in the URL", loc)
+		}
+		screenshot(t, "search.png", run(t, ctx, "screenshot", chromedp.CaptureScreenshot()))
+
+		// Keyboard: ↓ moves to the first result, Enter opens it.
+		do(t, ctx, "keyboard open",
+			chromedp.KeyEvent(kb.ArrowDown),
+		)
+		active := run(t, ctx, "active element", chromedp.Evaluate[string](`document.activeElement.getAttribute('href') || ''`))
+		if active != khaiSinh {
+			t.Fatalf("after ↓ focus is on %q, want the first result", active)
+		}
+		do(t, ctx, "enter", chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.CSS("#ui-the")))
+		if loc := run(t, ctx, "location", chromedp.Location()); loc != base+khaiSinh {
+			t.Errorf("Enter opened %s, want %s", loc, base+khaiSinh)
+		}
+	})
+
+	t.Run("procedure page and legal basis", func(t *testing.T) {
+		do(t, ctx, "open procedure", chromedp.Navigate(base+khaiSinh), chromedp.WaitVisible(chromedp.CSS("figure.qr img")))
+		loaded := run(t, ctx, "qr image", chromedp.Poll[bool](`(() => { const i = document.querySelector('figure.qr img'); return i.complete && i.naturalWidth > 0; })()`,
+			chromedp.WithPollingTimeout(10*time.Second)))
+		if !loaded {
+			t.Errorf("QR image did not load")
+		}
+		screenshot(t, "procedure.png", run(t, ctx, "screenshot", chromedp.FullScreenshot(100)))
+
+		const link = `section[aria-labelledby="ui-can-cu"] a[href="/docs/regulations/luat-ho-tich-2014#dieu-16"]`
+		do(t, ctx, "follow legal basis", chromedp.Click(chromedp.CSS(link)), chromedp.WaitVisible(chromedp.CSS("#dieu-16")))
+		run(t, ctx, "target", chromedp.Poll[bool](`location.hash === '#dieu-16' && document.querySelector(':target') && document.querySelector(':target').id === 'dieu-16'`,
+			chromedp.WithPollingTimeout(10*time.Second)))
+		top := run(t, ctx, "article position", chromedp.Evaluate[float64](`document.getElementById('dieu-16').getBoundingClientRect().top`))
+		if top < 0 || top > 200 {
+			t.Errorf("Điều 16 is at %.0fpx from the top of the viewport, want it scrolled into view", top)
+		}
+		anchors := run(t, ctx, "copy-link buttons", chromedp.Evaluate[int](`document.querySelectorAll('[data-anchors] a.anchor').length`))
+		if anchors == 0 {
+			t.Errorf("no copy-link buttons beside the articles")
+		}
+		banner := run(t, ctx, "validity banner", chromedp.Text(chromedp.CSS(".banner.validity")))
+		if !strings.Contains(banner, "Còn hiệu lực") {
+			t.Errorf("validity banner = %q", banner)
+		}
+		screenshot(t, "regulation.png", run(t, ctx, "screenshot", chromedp.CaptureScreenshot()))
+	})
+
+	t.Run("print view", func(t *testing.T) {
+		do(t, ctx, "open print view", chromedp.Navigate(base+khaiSinh+"?print=1"), chromedp.WaitVisible(chromedp.CSS("#ui-the")), printMedia(true))
+		hidden := run(t, ctx, "nav hidden", chromedp.Evaluate[bool](`getComputedStyle(document.querySelector('header.site')).display === 'none'`))
+		if !hidden {
+			t.Errorf("the site header is printed")
+		}
+		screenshot(t, "print.png", run(t, ctx, "screenshot", chromedp.FullScreenshot(100)))
+		pdf := run(t, ctx, "print to PDF", chromedp.PrintToPDF(chromedp.PDFPreferCSSPageSize()))
+		if !bytes.HasPrefix(pdf, []byte("%PDF")) {
+			t.Errorf("print to PDF gave %d bytes that are not a PDF", len(pdf))
+		}
+		do(t, ctx, "screen media", printMedia(false))
+	})
+
+	t.Run("QR sheet", func(t *testing.T) {
+		do(t, ctx, "open sheet", chromedp.Navigate(base+"/qr/sheet?field=H%E1%BB%99+t%E1%BB%8Bch"), chromedp.WaitVisible(chromedp.CSS(".qr-card")))
+		n := run(t, ctx, "images loaded", chromedp.Poll[int](
+			`(() => { const im = [...document.querySelectorAll('.qr-card img')]; return im.length && im.every(i => i.complete && i.naturalWidth > 0) ? im.length : 0; })()`,
+			chromedp.WithPollingTimeout(15*time.Second)))
+		if n < 5 {
+			t.Errorf("QR sheet for Hộ tịch shows %d cards", n)
+		}
+		do(t, ctx, "print media", printMedia(true))
+		screenshot(t, "qr-sheet.png", run(t, ctx, "screenshot", chromedp.FullScreenshot(100)))
+		do(t, ctx, "screen media", printMedia(false))
+	})
+
+	t.Run("phone layout", func(t *testing.T) {
+		do(t, ctx, "phone viewport",
+			chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch),
+			chromedp.Navigate(base+khaiSinh), chromedp.WaitVisible(chromedp.CSS("#ui-the")))
+		overflow := run(t, ctx, "overflow", chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`))
+		if overflow {
+			w := run(t, ctx, "width", chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+			t.Errorf("page is %dpx wide on a 390px phone", w)
+		}
+		screenshot(t, "procedure-mobile.png", run(t, ctx, "screenshot", chromedp.CaptureScreenshot()))
+		do(t, ctx, "reset viewport", chromedp.EmulateViewport(1280, 900))
+	})
+
+	t.Run("ask streams an answer with citations", func(t *testing.T) {
+		do(t, ctx, "ask",
+			chromedp.Navigate(base+"/ask"),
+			chromedp.WaitVisible(chromedp.CSS("#ask-q")),
+			chromedp.SendKeys(chromedp.CSS("#ask-q"), "ai co tham quyen dang ky ket hon"),
+			chromedp.Click(chromedp.CSS(`#ask-form button[type="submit"]`)),
+		)
+		run(t, ctx, "answer done", chromedp.Poll[bool](
+			`document.getElementById('ask-status').textContent.indexOf('Đã trả lời') >= 0`, chromedp.WithPollingTimeout(20*time.Second)))
+		cites := run(t, ctx, "citations", chromedp.Evaluate[[]string](
+			`[...document.querySelectorAll('#ask-result .citations a')].map(a => a.getAttribute('href'))`))
+		if len(cites) == 0 || !strings.HasPrefix(cites[0], "/docs/") {
+			t.Errorf("streamed answer citations = %q", cites)
+		}
+		streamed := run(t, ctx, "used SSE", chromedp.Evaluate[bool](
+			`performance.getEntriesByType('resource').some(e => e.name.indexOf('/api/v1/ask/stream?') >= 0)`))
+		if !streamed {
+			t.Errorf("the answer did not come from /api/v1/ask/stream")
+		}
+		if loc := run(t, ctx, "location", chromedp.Location()); !strings.Contains(loc, "/ask?q=") {
+			t.Errorf("location = %s", loc)
+		}
+		screenshot(t, "ask.png", run(t, ctx, "screenshot", chromedp.CaptureScreenshot()))
+	})
+
+	t.Run("drafting as an official", func(t *testing.T) {
+		// An official's browser: every request carries the token.
+		setToken := func(tok string) chromedp.Action[chromedp.Void] {
+			return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+				h := network.Headers{}
+				if tok != "" {
+					h["Authorization"] = "Bearer " + tok
+				}
+				_, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: h})
+				return err
+			})
+		}
+		defer chromedp.Do(ctx, setToken(""))
+		do(t, ctx, "fill the form",
+			setToken(uiToken),
+			chromedp.Navigate(base+"/drafts?template=thong-bao"),
+			chromedp.WaitVisible(chromedp.CSS("#f-trich_yeu")),
+			chromedp.SendKeys(chromedp.CSS("#f-trich_yeu"), "lịch tiếp công dân tháng 12"),
+			chromedp.SendKeys(chromedp.CSS("#f-noi_dung"), "Ủy ban nhân dân xã tiếp công dân vào sáng thứ Năm hằng tuần tại Trung tâm Phục vụ hành chính công."),
+			chromedp.SendKeys(chromedp.CSS("#d-issuer"), "Ủy ban nhân dân xã Suối Mây"),
+			chromedp.SendKeys(chromedp.CSS("#d-issuer-code"), "UBND"),
+			chromedp.SendKeys(chromedp.CSS("#d-title"), "Chủ tịch"),
+			chromedp.Click(chromedp.CSS(`form.draft button[type="submit"]`)),
+			chromedp.WaitVisible(chromedp.CSS("iframe.draft-preview")),
+		)
+		if loc := run(t, ctx, "location", chromedp.Location()); !strings.Contains(loc, "/drafts/") {
+			t.Errorf("after drafting the browser is at %s", loc)
+		}
+		docx := run(t, ctx, "docx link", chromedp.Evaluate[string](`document.querySelector('a[href$=".docx"]').getAttribute('href')`))
+		if !strings.HasPrefix(docx, "/api/v1/drafts/") {
+			t.Errorf("docx link = %q", docx)
+		}
+		st := run(t, ctx, "preview status", chromedp.Evaluate[int](
+			`fetch(document.querySelector('iframe.draft-preview').src).then(r => r.status)`, chromedp.EvalAwaitPromise))
+		if st != 200 {
+			t.Errorf("preview frame source = %d", st)
+		}
+		// A full-page capture leaves the sandboxed frame (a separate
+		// process) blank; the viewport capture paints it.
+		do(t, ctx, "scroll to preview", chromedp.ScrollIntoView(chromedp.CSS("iframe.draft-preview")))
+		time.Sleep(500 * time.Millisecond) // let the preview frame paint
+		screenshot(t, "drafts.png", run(t, ctx, "screenshot", chromedp.CaptureScreenshot()))
+	})
+
+	t.Run("offline copy of an opened procedure", func(t *testing.T) {
+		do(t, ctx, "open procedure", chromedp.Navigate(base+khaiSinh), chromedp.WaitVisible(chromedp.CSS("#ui-the")))
+		run(t, ctx, "service worker active", chromedp.Evaluate[bool](
+			`navigator.serviceWorker.ready.then(() => true)`, chromedp.EvalAwaitPromise))
+		// The first load happened before the worker controlled the page;
+		// this one goes through it and is kept.
+		do(t, ctx, "reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#ui-the")))
+		run(t, ctx, "page cached", chromedp.Poll[bool](
+			`(async () => { const c = await caches.open('sotay-pages'); return !!(await c.match(location.href)); })()`,
+			chromedp.WithPollingTimeout(10*time.Second), chromedp.WithPollingInterval(200*time.Millisecond)))
+		stop()
+		do(t, ctx, "reopen offline", chromedp.Navigate(base+khaiSinh), chromedp.WaitVisible(chromedp.CSS("#ui-the")))
+		title := run(t, ctx, "title", chromedp.Text(chromedp.CSS("h1")))
+		if title != "Đăng ký khai sinh" {
+			t.Errorf("offline page title = %q", title)
+		}
+		do(t, ctx, "unopened page offline", chromedp.Navigate(base+"/docs/procedures/ho-tich/dang-ky-khai-tu"), chromedp.WaitVisible(chromedp.CSS("h1")))
+		if h := run(t, ctx, "offline title", chromedp.Text(chromedp.CSS("h1"))); h != "Không có kết nối mạng" {
+			t.Errorf("unopened page offline shows %q, want the offline page", h)
+		}
+		run(t, ctx, "cached list", chromedp.Poll[bool](`!!document.querySelector('[data-cached-pages] a[href="`+khaiSinh+`"]')`,
+			chromedp.WithPollingTimeout(5*time.Second)))
+		screenshot(t, "offline.png", run(t, ctx, "screenshot", chromedp.CaptureScreenshot()))
+	})
+}

@@ -1,0 +1,161 @@
+package api_test
+
+import (
+	"encoding/xml"
+	"image"
+	"image/color"
+	"image/png"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/makiuchi-d/gozxing"
+	zxqr "github.com/makiuchi-d/gozxing/qrcode"
+)
+
+// decodeQR reads a QR code from an image with a decoder independent of the
+// encoder (gozxing, a port of ZXing).
+func decodeQR(t *testing.T, img image.Image) string {
+	t.Helper()
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := zxqr.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_PURE_BARCODE: true})
+	if err != nil {
+		t.Fatalf("decode QR: %v", err)
+	}
+	return res.GetText()
+}
+
+func TestQRCodeEncodesPageURL(t *testing.T) {
+	const id = "procedures/ho-tich/dang-ky-khai-sinh"
+	tests := []struct {
+		name, baseURL, host, want string
+	}{
+		{"base url", "https://sotay.example.gov.vn/", "ignored.example", "https://sotay.example.gov.vn/docs/" + id},
+		{"from request", "", "192.168.1.20:8080", "http://192.168.1.20:8080/docs/" + id},
+	}
+	lib := uiLibrary(t)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := uiServer(t, lib, tc.baseURL).Handler()
+			req := httptest.NewRequest(http.MethodGet, "/api/v1/procedures/"+id+"/qr.png", nil)
+			req.Host = tc.host
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "image/png" {
+				t.Fatalf("GET qr.png = %d %q: %s", rec.Code, rec.Header().Get("Content-Type"), rec.Body)
+			}
+			img, err := png.Decode(rec.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := decodeQR(t, img); got != tc.want {
+				t.Errorf("qr.png decodes to %q, want %q", got, tc.want)
+			}
+
+			req = httptest.NewRequest(http.MethodGet, "/api/v1/procedures/"+id+"/qr.svg", nil)
+			req.Host = tc.host
+			rec = httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "image/svg+xml" {
+				t.Fatalf("GET qr.svg = %d %q", rec.Code, rec.Header().Get("Content-Type"))
+			}
+			if got := decodeQR(t, rasterSVG(t, rec.Body.Bytes(), 6)); got != tc.want {
+				t.Errorf("qr.svg decodes to %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestQRCodeErrors(t *testing.T) {
+	h := uiServer(t, uiLibrary(t), "https://sotay.example.gov.vn").Handler()
+	for _, tc := range []struct {
+		path   string
+		status int
+	}{
+		{"/api/v1/procedures/procedures/ho-tich/dang-ky-khai-sinh/qr.png?size=256", 200},
+		{"/api/v1/procedures/procedures/ho-tich/dang-ky-khai-sinh/qr.png?size=9", 400},
+		{"/api/v1/procedures/procedures/ho-tich/dang-ky-khai-sinh/qr.gif", 404},
+		{"/api/v1/procedures/procedures/khong-co/qr.png", 404},
+		{"/api/v1/procedures/regulations/luat-ho-tich-2014/qr.png", 404}, // not a procedure
+		{"/api/v1/procedures/", 404},
+	} {
+		rec := uiGet(t, h, tc.path, "")
+		if rec.Code != tc.status {
+			t.Errorf("GET %s = %d, want %d", tc.path, rec.Code, tc.status)
+		}
+		if rec.Code >= 400 && !strings.Contains(rec.Body.String(), `"error"`) {
+			t.Errorf("GET %s: error is not JSON: %s", tc.path, rec.Body)
+		}
+	}
+	rec := uiGet(t, h, "/api/v1/procedures/procedures/ho-tich/dang-ky-khai-sinh/qr.png?size=256", "")
+	if img, err := png.Decode(rec.Body); err != nil || img.Bounds().Dx() != 256 {
+		t.Errorf("size=256 gives %v, %v", img.Bounds(), err)
+	}
+}
+
+func TestQRSheet(t *testing.T) {
+	h := uiServer(t, uiLibrary(t), "https://sotay.example.gov.vn").Handler()
+	body := uiGet(t, h, "/qr/sheet?field=H%E1%BB%99+t%E1%BB%8Bch", "").Body.String()
+	cards := regexp.MustCompile(`(?s)<li class="qr-card">(.*?)</li>`).FindAllStringSubmatch(body, -1)
+	if len(cards) != 2 {
+		t.Fatalf("Hộ tịch sheet has %d cards, want 2", len(cards))
+	}
+	for _, want := range []string{
+		`<img src="/api/v1/procedures/procedures/ho-tich/dang-ky-khai-sinh/qr.svg" alt="Mã QR: Đăng ký khai sinh"`,
+		`<p class="code">Mã thủ tục: 1.001193</p>`, `<p class="hotline">Hỗ trợ: Tổng đài hỗ trợ của Sở Tư pháp</p>`,
+		`<p class="url">https://sotay.example.gov.vn/docs/procedures/ho-tich/dang-ky-khai-sinh</p>`,
+	} {
+		if !strings.Contains(cards[0][1]+cards[1][1], want) {
+			t.Errorf("sheet lacks %s", want)
+		}
+	}
+	byAgency := uiGet(t, h, "/qr/sheet?agency=C%C3%B4ng+an+c%E1%BA%A5p+x%C3%A3", "").Body.String()
+	if n := strings.Count(byAgency, `<li class="qr-card">`); n != 1 || !strings.Contains(byAgency, "Đăng ký thường trú") {
+		t.Errorf("Công an cấp xã sheet has %d cards", n)
+	}
+}
+
+// rasterSVG paints the path of a served QR SVG ("M x y h w v1 h-w z" runs)
+// onto a white image, scale pixels per module.
+func rasterSVG(t *testing.T, svg []byte, scale int) image.Image {
+	t.Helper()
+	var doc struct {
+		ViewBox string `xml:"viewBox,attr"`
+		Path    struct {
+			D string `xml:"d,attr"`
+		} `xml:"path"`
+	}
+	if err := xml.Unmarshal(svg, &doc); err != nil {
+		t.Fatalf("qr.svg is not well-formed XML: %v", err)
+	}
+	f := strings.Fields(doc.ViewBox)
+	if len(f) != 4 {
+		t.Fatalf("viewBox %q", doc.ViewBox)
+	}
+	n, _ := strconv.Atoi(f[2])
+	img := image.NewGray(image.Rect(0, 0, n*scale, n*scale))
+	for i := range img.Pix {
+		img.Pix[i] = 0xff
+	}
+	runs := regexp.MustCompile(`M(\d+) (\d+)h(\d+)v1h-\d+z`).FindAllStringSubmatch(doc.Path.D, -1)
+	if len(runs) == 0 {
+		t.Fatalf("no runs in path %.80q", doc.Path.D)
+	}
+	for _, r := range runs {
+		x, _ := strconv.Atoi(r[1])
+		y, _ := strconv.Atoi(r[2])
+		w, _ := strconv.Atoi(r[3])
+		for py := y * scale; py < (y+1)*scale; py++ {
+			for px := x * scale; px < (x+w)*scale; px++ {
+				img.Set(px, py, color.Black)
+			}
+		}
+	}
+	return img
+}

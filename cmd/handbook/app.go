@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"sotay/content"
+	"sotay/handbook"
+	"sotay/indexer"
+	"sotay/indexer/bleve"
+)
+
+// App is the wired core shared by serve, index, search and eval: the
+// library, the index manager and the retriever.
+type App struct {
+	Config    Config
+	Log       *slog.Logger
+	Content   fs.FS
+	Manager   *indexer.Manager
+	Retriever *handbook.Retriever
+	lib       atomic.Pointer[handbook.Library]
+	vectors   *vectorSetup
+}
+
+// openApp loads the content and opens (without syncing) the index.
+func openApp(cfg Config, log *slog.Logger) (*App, error) {
+	a := &App{Config: cfg, Log: log}
+	if cfg.Content == "" {
+		a.Content = content.FS
+	} else {
+		if st, err := os.Stat(cfg.Content); err != nil || !st.IsDir() {
+			return nil, fmt.Errorf("HANDBOOK_CONTENT %q is not a directory", cfg.Content)
+		}
+		a.Content = os.DirFS(cfg.Content)
+	}
+	a.Manager = &indexer.Manager{
+		Dir: filepath.Join(cfg.Data, "index"),
+		Open: func(dir string) (indexer.Keyword, error) {
+			return bleve.Open(dir)
+		},
+		Log: log.With("component", "indexer"),
+	}
+	a.Retriever = &handbook.Retriever{Keyword: a.Manager}
+	vs, err := openVectors(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	if vs != nil {
+		a.vectors = vs
+		a.Manager.Vectors = vs.Sync
+		a.Retriever.Embedder, a.Retriever.Vectors = vs.Embedder, vs.Store
+	}
+	if _, err := a.Reload(); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Library returns the current library.
+func (a *App) Library() *handbook.Library { return a.lib.Load() }
+
+// Reload reads the content again and installs the new library and analyzer.
+// Broken files are reported in the library's problems and skipped.
+func (a *App) Reload() (*handbook.Library, error) {
+	lib, err := indexer.Load(a.Content)
+	if err != nil {
+		return nil, fmt.Errorf("load content: %w", err)
+	}
+	a.lib.Store(lib)
+	a.Retriever.SetAnalyzer(handbook.NewAnalyzer(lib))
+	errs := 0
+	for _, p := range lib.Problems {
+		if p.Severity == handbook.SeverityError {
+			errs++
+			a.Log.Warn("content problem", "problem", p.String())
+		}
+	}
+	a.Log.Info("content loaded", "documents", len(lib.Docs), "errors", errs)
+	return lib, nil
+}
+
+// Sync opens the current index if any and brings it in line with the library.
+func (a *App) Sync(ctx context.Context, rebuild bool) (indexer.Stats, error) {
+	if rebuild {
+		if err := a.resetPG(ctx); err != nil {
+			return indexer.Stats{}, err
+		}
+	}
+	if !a.Manager.Ready() && !rebuild {
+		if _, err := a.Manager.OpenCurrent(); err != nil {
+			return indexer.Stats{}, err
+		}
+	}
+	st, err := a.Manager.Sync(ctx, a.Library(), rebuild)
+	if err != nil {
+		return st, err
+	}
+	a.Log.Info("index synced", "rebuilt", st.Rebuilt, "documents", st.Documents, "changed", st.Added,
+		"removed", st.Removed, "chunks", st.Chunks, "took", st.Took.Round(time.Millisecond))
+	return st, nil
+}
+
+// Close releases the index and the vector store.
+func (a *App) Close() error {
+	err := a.Manager.Close()
+	if a.vectors != nil && a.vectors.Close != nil {
+		if cerr := a.vectors.Close(); err == nil {
+			err = cerr
+		}
+	}
+	return err
+}
+
+// progressBar draws indexing progress on a terminal.
+func progressBar(w io.Writer) indexer.Progress {
+	start := time.Now()
+	return func(stage string, done, total int) {
+		if total == 0 {
+			return
+		}
+		el := time.Since(start)
+		eta := time.Duration(0)
+		if done > 0 {
+			eta = time.Duration(float64(el) * float64(total-done) / float64(done))
+		}
+		const width = 30
+		n := done * width / total
+		bar := make([]byte, width)
+		for i := range bar {
+			bar[i] = '.'
+			if i < n {
+				bar[i] = '#'
+			}
+		}
+		fmt.Fprintf(w, "\r%-6s [%s] %d/%d  còn khoảng %s   ", stage, bar, done, total, eta.Round(time.Second))
+		if done == total {
+			fmt.Fprintln(w)
+		}
+	}
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

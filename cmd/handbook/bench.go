@@ -1,0 +1,628 @@
+package main
+
+// `handbook bench` measures what a province cares about on modest hardware,
+// on a synthetic corpus modelled on the real content (bench gen), and runs
+// the same questions on PostgreSQL full-text search in the same run:
+//
+//  1. indexing throughput, keyword only and with an in-process fake embedder
+//     that waits like a model server;
+//  2. warm start: `handbook serve` as a child process, from exec to /readyz
+//     answering 200 on an index that is already built;
+//  3. search latency over HTTP on 127.0.0.1 at concurrency 1 and 8 against
+//     that server, its Recall@1 and MRR@10 on the questions, and its peak
+//     resident memory (VmHWM);
+//  4. the time to re-index one edited document;
+//  5. PostgreSQL FTS on the same chunks and questions (bench_pg.go).
+//
+// Speed targets are checked here and in `go test -bench`, never in unit tests.
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"strings"
+	"syscall"
+	"testing/fstest"
+	"time"
+
+	"sotay/handbook"
+	"sotay/indexer"
+	"sotay/indexer/bleve"
+	"sotay/indexer/memvec"
+	"sotay/internal/synth"
+)
+
+func cmdBench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "gen":
+			return cmdBenchGen(ctx, args[1:], getenv, stdout, stderr)
+		case "load":
+			return cmdBenchLoad(ctx, args[1:], getenv, stdout, stderr)
+		}
+	}
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `Cách dùng:
+  handbook bench [-corpus DIR | -chunks N] [tùy chọn]   đo hiệu năng, so sánh với PostgreSQL FTS
+  handbook bench gen -chunks N -out DIR                 tạo kho văn bản tổng hợp và bộ câu hỏi
+  handbook bench load [-rate 200 -duration 60s]          tải hỗn hợp vào máy chủ trên 127.0.0.1
+
+`)
+		fs.PrintDefaults()
+	}
+	var o benchOptions
+	fs.StringVar(&o.corpus, "corpus", "", "corpus directory from `handbook bench gen` (default: generate one in the work directory)")
+	fs.IntVar(&o.chunks, "chunks", 100000, "chunks to generate when -corpus is not given")
+	fs.IntVar(&o.queries, "queries", 500, "questions to generate when -corpus is not given")
+	fs.Uint64Var(&o.seed, "seed", 1, "seed of the generated corpus")
+	fs.StringVar(&o.work, "work", "", "work directory for indexes (default: a temporary directory, removed at the end)")
+	fs.StringVar(&o.pg, "pg", "auto", "PostgreSQL baseline: auto (throwaway cluster), off, or a postgres:// URL on 127.0.0.1")
+	fs.IntVar(&o.requests, "requests", 2000, "requests per concurrency-8 run")
+	fs.IntVar(&o.starts, "starts", 3, "warm starts to time (the median is reported)")
+	fs.DurationVar(&o.embedCall, "embed-call", 25*time.Millisecond, "fake embedder: wait per call")
+	fs.DurationVar(&o.embedText, "embed-text", 250*time.Microsecond, "fake embedder: wait per text")
+	fs.IntVar(&o.embedDim, "embed-dim", 384, "fake embedder: vector dimension")
+	fs.BoolVar(&o.skipEmbed, "skip-embed", false, "skip the indexing run with the fake embedder")
+	fs.StringVar(&o.report, "report", "", "append the results as Markdown to this file (e.g. docs/BENCHMARKS.md)")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of in-process searches to this file")
+	fs.StringVar(&o.jsonOut, "json", "", "write the raw results as JSON to this file")
+	phases := fs.String("phases", "index,embed,serve,inprocess,pg", "phases to run; serve and inprocess reuse the index of an earlier run in -work when index is left out")
+	fs.BoolVar(&o.pgKeep, "pg-keep", false, "with -pg URL: keep the loaded schema "+pgSchema+" for inspection")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return fmt.Errorf("bench: unexpected argument %q", fs.Arg(0))
+	}
+	o.phases = map[string]bool{}
+	for _, p := range strings.Split(*phases, ",") {
+		switch p = strings.TrimSpace(p); p {
+		case "index", "embed", "serve", "inprocess", "pg":
+			o.phases[p] = true
+		default:
+			return fmt.Errorf("bench: unknown phase %q in -phases", p)
+		}
+	}
+	if o.skipEmbed {
+		delete(o.phases, "embed")
+	}
+	if o.pg == "off" {
+		delete(o.phases, "pg")
+	}
+	if o.pg != "auto" && o.pg != "off" {
+		if err := loopbackURL(o.pg); err != nil {
+			return fmt.Errorf("-pg: %w", err)
+		}
+	}
+	o.log = stderr
+	res, err := runBench(ctx, o)
+	if err != nil {
+		return err
+	}
+	md := res.markdown()
+	fmt.Fprint(stdout, md)
+	if o.jsonOut != "" {
+		b, _ := json.MarshalIndent(res, "", "  ")
+		if err := os.WriteFile(o.jsonOut, append(b, '\n'), 0o644); err != nil {
+			return err
+		}
+	}
+	if o.report != "" {
+		f, err := os.OpenFile(o.report, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return err
+		}
+		if _, err := f.WriteString("\n" + md); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	}
+	return nil
+}
+
+type benchOptions struct {
+	corpus, work, pg, report, cpuProfile, jsonOut string
+	chunks, queries, requests, starts, embedDim   int
+	seed                                          uint64
+	embedCall, embedText                          time.Duration
+	skipEmbed, pgKeep                             bool
+	phases                                        map[string]bool
+	log                                           io.Writer
+}
+
+// quality is retrieval quality on a question set.
+type quality struct {
+	Cases int     `json:"cases"`
+	R1    float64 `json:"recall_at_1"`
+	R10   float64 `json:"recall_at_10"`
+	MRR10 float64 `json:"mrr_at_10"`
+}
+
+func qualityOf(r handbook.EvalReport) quality {
+	return quality{Cases: r.Cases, R1: r.R1, R10: r.R10, MRR10: r.MRR10}
+}
+
+// benchResult is everything one run measured.
+type benchResult struct {
+	Date       time.Time `json:"date"`
+	Machine    machine   `json:"machine"`
+	LoadBefore string    `json:"load_before"`
+	LoadAfter  string    `json:"load_after"`
+	Args       string    `json:"args"`
+
+	Corpus    string        `json:"corpus"`
+	Generated bool          `json:"generated"`
+	GenTook   time.Duration `json:"gen_ns"`
+	Documents int           `json:"documents"`
+	Chunks    int           `json:"chunks"`
+	Questions int           `json:"questions"`
+
+	ContentLoad  time.Duration   `json:"content_load_ns"` // parse + lint + library
+	Index        time.Duration   `json:"index_ns"`        // keyword index build (Manager.Sync rebuild)
+	IndexCPU     time.Duration   `json:"index_cpu_ns"`
+	IndexSize    int64           `json:"index_bytes"`
+	IndexEmbed   time.Duration   `json:"index_embed_ns"` // keyword index + fake embeddings into memvec
+	EmbedCalls   int64           `json:"embed_calls"`
+	EmbedWaited  time.Duration   `json:"embed_waited_ns"`
+	WarmStarts   []time.Duration `json:"warm_starts_ns"`
+	Update       time.Duration   `json:"update_ns"`        // Manager.Sync of one changed document
+	UpdateReload time.Duration   `json:"update_reload_ns"` // content reload before it
+	UpdateFound  bool            `json:"update_found"`
+
+	Quality      quality       `json:"quality"`
+	HTTP1        latencies     `json:"http_c1"`
+	HTTP8        latencies     `json:"http_c8"`
+	HTTPCPU      time.Duration `json:"http_cpu_per_search_ns"` // server CPU per search at c=1
+	InProcess    latencies     `json:"in_process_c1"`
+	InProcessCPU time.Duration `json:"in_process_cpu_per_search_ns"`
+	PeakRSS      int64         `json:"peak_rss_bytes"`
+	RSS          int64         `json:"rss_bytes"`
+
+	PG    *pgResult `json:"postgres,omitempty"`
+	PGErr string    `json:"postgres_error,omitempty"`
+}
+
+func runBench(ctx context.Context, o benchOptions) (*benchResult, error) {
+	res := &benchResult{Date: time.Now(), Machine: thisMachine(), LoadBefore: loadAverage(), Args: strings.Join(os.Args[1:], " ")}
+	say := func(format string, args ...any) { fmt.Fprintf(o.log, "bench: "+format+"\n", args...) }
+	work := o.work
+	if work == "" {
+		dir, err := os.MkdirTemp("", "handbook-bench-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+		work = dir
+	} else if err := os.MkdirAll(work, 0o755); err != nil {
+		return nil, err
+	}
+
+	// 1. The corpus.
+	corpus := o.corpus
+	if corpus == "" {
+		corpus = filepath.Join(work, "corpus")
+		say("generating %d chunks in %s", o.chunks, corpus)
+		start := time.Now()
+		if _, err := generateCorpus(corpus, synth.Options{Chunks: o.chunks, Queries: o.queries, Seed: o.seed}); err != nil {
+			return nil, err
+		}
+		res.GenTook, res.Generated = time.Since(start), true
+	}
+	res.Corpus = corpus
+	contentDir := filepath.Join(corpus, corpusContent)
+	cases, err := readCases(filepath.Join(corpus, corpusQueries))
+	if err != nil {
+		return nil, err
+	}
+	res.Questions = len(cases)
+	start := time.Now()
+	lib, err := indexer.Load(os.DirFS(contentDir))
+	if err != nil {
+		return nil, err
+	}
+	res.ContentLoad = time.Since(start)
+	chunks := lib.Chunks()
+	res.Documents, res.Chunks = len(lib.Docs), len(chunks)
+	say("content: %d documents, %d chunks, %d questions, loaded in %s", res.Documents, res.Chunks, len(cases), res.ContentLoad.Round(time.Millisecond))
+
+	// 2. Indexing, keyword only: the data directory `serve` will use.
+	data := filepath.Join(work, "data")
+	if o.phases["index"] {
+		say("indexing %d chunks (keyword)", res.Chunks)
+		m := newBenchManager(filepath.Join(data, "index"))
+		cpu := cpuTime()
+		st, err := m.Sync(ctx, lib, true)
+		if err != nil {
+			return nil, fmt.Errorf("index: %w", err)
+		}
+		res.Index, res.IndexCPU = st.Took, cpuTime()-cpu
+		m.Close()
+		res.IndexSize = dirSize(filepath.Join(data, "index"))
+		say("indexed in %s (%.0f chunks/s; %s CPU), %s on disk", res.Index.Round(time.Millisecond), perSecond(res.Chunks, res.Index),
+			res.IndexCPU.Round(time.Millisecond), mib(res.IndexSize))
+	}
+
+	// 3. Indexing with the fake embedder into memvec.
+	if o.phases["embed"] {
+		fe := &fakeEmbedder{dim: o.embedDim, perCall: o.embedCall, perText: o.embedText}
+		vdir := filepath.Join(work, "data-vectors")
+		store := memvec.New()
+		mv := newBenchManager(filepath.Join(vdir, "index"))
+		mv.Vectors = &indexer.VectorSync{Store: store, Embedder: fe, Manifest: filepath.Join(vdir, "vectors.json")}
+		say("indexing %d chunks with a fake embedder (%s per call + %s per text)", res.Chunks, o.embedCall, o.embedText)
+		st, err := mv.Sync(ctx, lib, true)
+		if err != nil {
+			return nil, fmt.Errorf("index with embeddings: %w", err)
+		}
+		mv.Close()
+		os.RemoveAll(vdir)
+		res.IndexEmbed, res.EmbedCalls, res.EmbedWaited = st.Took, fe.calls.Load(), time.Duration(fe.waited.Load())
+		say("indexed with embeddings in %s (%.0f chunks/s; %d calls, %s waiting for the model)",
+			res.IndexEmbed.Round(time.Millisecond), perSecond(res.Chunks, res.IndexEmbed), res.EmbedCalls, res.EmbedWaited.Round(time.Millisecond))
+		runtime.GC()
+	}
+
+	// 4. Warm starts, latency, quality and memory of a real server.
+	if o.phases["serve"] {
+		if err := benchServer(ctx, o, res, contentDir, data, cases); err != nil {
+			return nil, err
+		}
+	}
+
+	// 5. In-process searches (optionally profiled) and a one-document update.
+	if o.phases["inprocess"] {
+		if err := benchInProcess(ctx, o, res, contentDir, data, cases); err != nil {
+			return nil, err
+		}
+	}
+
+	// 6. The baseline.
+	if o.phases["pg"] {
+		pg, err := benchPG(ctx, o.pg, chunks, cases, min(o.requests, max(len(cases), 500)), o.pgKeep, o.log)
+		if err != nil {
+			res.PGErr = err.Error()
+			say("postgres baseline failed: %v", err)
+		}
+		res.PG = pg
+	}
+	res.LoadAfter = loadAverage()
+	return res, nil
+}
+
+func perSecond(n int, d time.Duration) float64 {
+	if d <= 0 {
+		return 0
+	}
+	return float64(n) / d.Seconds()
+}
+
+func newBenchManager(dir string) *indexer.Manager {
+	return &indexer.Manager{Dir: dir, Open: func(dir string) (indexer.Keyword, error) { return bleve.Open(dir) }}
+}
+
+func readCases(path string) ([]handbook.EvalCase, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read questions: %w", err)
+	}
+	defer f.Close()
+	return handbook.ReadEvalCases(f, path)
+}
+
+func dirSize(dir string) int64 {
+	var n int64
+	filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if info, err := d.Info(); err == nil {
+				n += info.Size()
+			}
+		}
+		return nil
+	})
+	return n
+}
+
+// childEnv is this process's environment without HANDBOOK_* settings, so
+// that a benchmark server runs with exactly the flags it is given.
+func childEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "HANDBOOK_") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+// server is a `handbook serve` child process on 127.0.0.1.
+type server struct {
+	cmd  *exec.Cmd
+	base string
+	done chan error
+}
+
+// startServer runs `handbook serve` on an index that already exists and
+// waits until /readyz answers 200; it returns how long that took.
+func startServer(ctx context.Context, contentDir, data string, logw io.Writer, extra ...string) (*server, time.Duration, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, 0, err
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, 0, err
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	args := append([]string{"serve", "-addr", addr, "-content", contentDir, "-data", data, "-log-level", "warn"}, extra...)
+	cmd := exec.Command(exe, args...)
+	cmd.Env = childEnv()
+	cmd.Stdout, cmd.Stderr = logw, logw
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return nil, 0, err
+	}
+	s := &server{cmd: cmd, base: "http://" + addr, done: make(chan error, 1)}
+	go func() { s.done <- cmd.Wait() }()
+	client := &http.Client{Timeout: 2 * time.Second}
+	deadline := time.Now().Add(10 * time.Minute)
+	for {
+		resp, err := client.Get(s.base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return s, time.Since(start), nil
+			}
+		}
+		select {
+		case err := <-s.done:
+			return nil, 0, fmt.Errorf("handbook serve exited before it was ready: %v", err)
+		case <-ctx.Done():
+			s.stop()
+			return nil, 0, ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			s.stop()
+			return nil, 0, errors.New("handbook serve not ready after 10 minutes")
+		}
+	}
+}
+
+// stop sends SIGTERM and waits for the server to drain and exit.
+func (s *server) stop() error {
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-s.done:
+		return err
+	case <-time.After(30 * time.Second):
+		s.cmd.Process.Kill()
+		return errors.New("handbook serve did not stop within 30 s of SIGTERM")
+	}
+}
+
+type searchHitJSON struct {
+	Doc    string `json:"doc"`
+	Anchor string `json:"anchor"`
+}
+
+// httpSearch asks the server's search API.
+func httpSearch(ctx context.Context, client *http.Client, base, q string) ([]handbook.Hit, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v1/search?limit=10&q="+url.QueryEscape(q), nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Hits []searchHitJSON `json:"hits"`
+	}
+	if resp.StatusCode != http.StatusOK {
+		io.Copy(io.Discard, resp.Body)
+		return nil, fmt.Errorf("search %q: status %d", q, resp.StatusCode)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return nil, fmt.Errorf("search %q: %w", q, err)
+	}
+	hits := make([]handbook.Hit, len(body.Hits))
+	for i, h := range body.Hits {
+		hits[i] = handbook.Hit{DocID: h.Doc, Anchor: h.Anchor}
+	}
+	return hits, nil
+}
+
+func benchServer(ctx context.Context, o benchOptions, res *benchResult, contentDir, data string, cases []handbook.EvalCase) error {
+	logf, err := os.Create(filepath.Join(filepath.Dir(data), "serve.log"))
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	var srv *server
+	for i := range max(o.starts, 1) {
+		s, took, err := startServer(ctx, contentDir, data, logf)
+		if err != nil {
+			return fmt.Errorf("warm start: %w", err)
+		}
+		res.WarmStarts = append(res.WarmStarts, took)
+		fmt.Fprintf(o.log, "bench: warm start %d: ready in %s\n", i+1, took.Round(time.Millisecond))
+		if i < max(o.starts, 1)-1 {
+			if err := s.stop(); err != nil {
+				return fmt.Errorf("stop server: %w", err)
+			}
+			continue
+		}
+		srv = s
+	}
+	defer srv.stop()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16, DisableCompression: true}, Timeout: 30 * time.Second}
+	// Warm-up: every question once (page cache, bleve segment caches).
+	for _, c := range cases {
+		if _, err := httpSearch(ctx, client, srv.base, c.Query); err != nil {
+			return err
+		}
+	}
+	var lat []time.Duration
+	start := time.Now()
+	cpu := cpuTimeOf(srv.cmd.Process.Pid)
+	rep, err := handbook.Evaluate(ctx, cases, func(ctx context.Context, q string) ([]handbook.Hit, error) {
+		t := time.Now()
+		hits, err := httpSearch(ctx, client, srv.base, q)
+		lat = append(lat, time.Since(t))
+		return hits, err
+	})
+	if err != nil {
+		return err
+	}
+	res.Quality, res.HTTP1 = qualityOf(rep), summarise(lat, 0, time.Since(start))
+	res.HTTPCPU = (cpuTimeOf(srv.cmd.Process.Pid) - cpu) / time.Duration(max(len(cases), 1))
+	fmt.Fprintf(o.log, "bench: http c=1: p50 %s p99 %s; R@1 %.3f MRR@10 %.3f\n", ms(res.HTTP1.P50), ms(res.HTTP1.P99), res.Quality.R1, res.Quality.MRR10)
+	res.HTTP8 = runConcurrent(ctx, 8, o.requests, func(_, i int) error {
+		_, err := httpSearch(ctx, client, srv.base, cases[i%len(cases)].Query)
+		return err
+	})
+	fmt.Fprintf(o.log, "bench: http c=8: p50 %s p99 %s, %.0f req/s, %d errors\n", ms(res.HTTP8.P50), ms(res.HTTP8.P99), res.HTTP8.QPS, res.HTTP8.Errors)
+	res.PeakRSS, res.RSS, err = memoryOf(fmt.Sprint(srv.cmd.Process.Pid))
+	if err != nil {
+		fmt.Fprintf(o.log, "bench: %v\n", err)
+	}
+	return nil
+}
+
+// overlayFS replaces one file of a content tree, as an editor saving it would.
+type overlayFS struct {
+	fs.FS
+	name string
+	data []byte
+}
+
+func (o overlayFS) Open(name string) (fs.File, error) {
+	if name == o.name {
+		return fstest.MapFS{name: {Data: o.data, Mode: 0o644, ModTime: time.Now()}}.Open(name)
+	}
+	return o.FS.Open(name)
+}
+
+func benchInProcess(ctx context.Context, o benchOptions, res *benchResult, contentDir, data string, cases []handbook.EvalCase) error {
+	base := os.DirFS(contentDir)
+	lib, err := indexer.Load(base)
+	if err != nil {
+		return err
+	}
+	m := newBenchManager(filepath.Join(data, "index"))
+	defer m.Close()
+	if ok, err := m.OpenCurrent(); err != nil || !ok {
+		return fmt.Errorf("reopen the benchmark index: %v", cmp.Or(err, errors.New("no current index")))
+	}
+	r := &handbook.Retriever{Keyword: m}
+	r.SetAnalyzer(handbook.NewAnalyzer(lib))
+	f := handbook.Filter{Audience: handbook.AudiencePublic, At: handbook.DateOf(time.Now())}
+	search := func(q string) error {
+		_, err := r.Search(ctx, handbook.SearchRequest{Query: q, Limit: 10, Filter: f})
+		return err
+	}
+	for _, c := range cases {
+		if err := search(c.Query); err != nil {
+			return err
+		}
+	}
+	if o.cpuProfile != "" {
+		pf, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	var lat []time.Duration
+	start, cpu := time.Now(), cpuTime()
+	for range max(1, 2000/max(len(cases), 1)) {
+		for _, c := range cases {
+			t := time.Now()
+			if err := search(c.Query); err != nil {
+				return err
+			}
+			lat = append(lat, time.Since(t))
+		}
+	}
+	res.InProcess = summarise(lat, 0, time.Since(start))
+	res.InProcessCPU = (cpuTime() - cpu) / time.Duration(max(len(lat), 1))
+	if o.cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
+	fmt.Fprintf(o.log, "bench: in-process c=1: p50 %s p99 %s\n", ms(res.InProcess.P50), ms(res.InProcess.P99))
+
+	// One document edited: a clause added to its last article.
+	name, doc := "", (*handbook.Document)(nil)
+	for _, d := range lib.All() {
+		if d.Kind == handbook.KindRegulation {
+			name, doc = d.Path, d
+			break
+		}
+	}
+	if doc == nil {
+		return errors.New("no regulation to edit in the corpus")
+	}
+	orig, err := fs.ReadFile(base, name)
+	if err != nil {
+		return err
+	}
+	const marker = "zuluxyvetcapnhat"
+	edited := append(slices.Clip(orig), []byte("\n99. Khoản bổ sung để đo thời gian cập nhật "+marker+".\n")...)
+	start = time.Now()
+	lib2, err := indexer.Load(overlayFS{FS: base, name: name, data: edited})
+	if err != nil {
+		return err
+	}
+	res.UpdateReload = time.Since(start)
+	st, err := m.Sync(ctx, lib2, false)
+	if err != nil {
+		return fmt.Errorf("update one document: %w", err)
+	}
+	res.Update = st.Took
+	if st.Added != 1 || st.Unchanged != len(lib2.Docs)-1 {
+		return fmt.Errorf("update one document: %d changed, %d unchanged; want 1 and %d", st.Added, st.Unchanged, len(lib2.Docs)-1)
+	}
+	r.SetAnalyzer(handbook.NewAnalyzer(lib2))
+	out, err := r.Search(ctx, handbook.SearchRequest{Query: marker, Limit: 3, Filter: f})
+	res.UpdateFound = err == nil && len(out.Hits) > 0 && out.Hits[0].DocID == doc.ID
+	fmt.Fprintf(o.log, "bench: one-document update: %s (content reload %s), found after update: %v\n",
+		res.Update.Round(time.Millisecond), res.UpdateReload.Round(time.Millisecond), res.UpdateFound)
+	return nil
+}
+
+// loopbackURL checks that a URL names this machine: load and baselines
+// send traffic to 127.0.0.1 only.
+func loopbackURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return err
+	}
+	switch h := u.Hostname(); h {
+	case "127.0.0.1", "localhost", "::1":
+		return nil
+	default:
+		return fmt.Errorf("%s is not on 127.0.0.1: benchmarks send traffic to this machine only", h)
+	}
+}
