@@ -208,7 +208,7 @@ func (m *Manager) rebuild(ctx context.Context, lib *handbook.Library) (Stats, er
 	if err := kw.SetInternal(completeKey, []byte("1")); err != nil {
 		return fail(fmt.Errorf("mark index complete: %w", err))
 	}
-	if err := writeFileAtomic(filepath.Join(m.Dir, pointerFile), []byte(name+"\n")); err != nil {
+	if err := WriteFileAtomic(filepath.Join(m.Dir, pointerFile), []byte(name+"\n")); err != nil {
 		return fail(fmt.Errorf("switch index pointer: %w", err))
 	}
 	m.swap(kw, name)
@@ -384,9 +384,10 @@ func processAlive(pid int) bool {
 	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
-// writeFileAtomic writes data to a temporary file in the same directory,
-// syncs it and renames it over path.
-func writeFileAtomic(path string, data []byte) error {
+// WriteFileAtomic writes data to a temporary file in the same directory,
+// syncs it and renames it over path: readers see the old or the new file,
+// never a torn one.
+func WriteFileAtomic(path string, data []byte) error {
 	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
 	if err != nil {
 		return err

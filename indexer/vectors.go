@@ -206,7 +206,7 @@ func (v *VectorSync) writeManifest(man map[string]string) error {
 	if err := os.MkdirAll(filepath.Dir(v.Manifest), 0o755); err != nil {
 		return err
 	}
-	return writeFileAtomic(v.Manifest, b)
+	return WriteFileAtomic(v.Manifest, b)
 }
 
 // FileCache is an EmbedCache in an append-only file of binary records

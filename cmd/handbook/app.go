@@ -63,6 +63,20 @@ func openApp(cfg Config, log *slog.Logger) (*App, error) {
 	return a, nil
 }
 
+// openSynced opens the app and brings its index up to date, for commands
+// that query it (search, ask, eval).
+func openSynced(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
+	app, err := openApp(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := app.Sync(ctx, false); err != nil {
+		app.Close()
+		return nil, err
+	}
+	return app, nil
+}
+
 // Library returns the current library.
 func (a *App) Library() *handbook.Library { return a.lib.Load() }
 

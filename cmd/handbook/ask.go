@@ -51,14 +51,11 @@ func cmdAsk(ctx context.Context, args []string, getenv func(string) string, stdo
 	}
 	q := strings.Join(fset.Args(), " ")
 	log := newLogger(Config{LogLevel: "warn", LogFormat: "text"}, stderr)
-	app, err := openApp(cfg, log)
+	app, err := openSynced(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer app.Close()
-	if _, err := app.Sync(ctx, false); err != nil {
-		return err
-	}
 	req := handbook.AskRequest{
 		Question:     q,
 		Mode:         handbook.AskMode(*mode),

@@ -403,7 +403,7 @@ func importBundle(ctx context.Context, bundle, contentDir, dataDir string, now t
 	if err := os.Rename(indexStage, filepath.Join(indexRoot, indexName)); err != nil {
 		return nil, fmt.Errorf("install bundle index: %w", err)
 	}
-	if err := writeAtomic(filepath.Join(indexRoot, "CURRENT"), []byte(indexName+"\n")); err != nil {
+	if err := indexer.WriteFileAtomic(filepath.Join(indexRoot, "CURRENT"), []byte(indexName+"\n")); err != nil {
 		os.RemoveAll(filepath.Join(indexRoot, indexName))
 		return nil, fmt.Errorf("switch index pointer: %w", err)
 	}
@@ -501,26 +501,4 @@ func extract(r io.Reader, dst string, bf bundleFile) error {
 		return fmt.Errorf("bundle entry %q does not match its manifest hash: the file is damaged", bf.Path)
 	}
 	return nil
-}
-
-// writeAtomic writes data to a temporary file beside path, syncs it and
-// renames it over path.
-func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }

@@ -203,14 +203,11 @@ func cmdSearch(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	q := strings.Join(fset.Args(), " ")
 	log := newLogger(Config{LogLevel: "warn", LogFormat: "text"}, stderr)
-	app, err := openApp(cfg, log)
+	app, err := openSynced(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer app.Close()
-	if _, err := app.Sync(ctx, false); err != nil {
-		return err
-	}
 	f := handbook.Filter{At: handbook.DateOf(time.Now()), Audience: handbook.AudiencePublic, Field: *field}
 	if *internal {
 		f.Audience = handbook.AudienceInternal
@@ -308,14 +305,11 @@ func cmdEval(ctx context.Context, args []string, getenv func(string) string, std
 		cases = append(cases, cs...)
 	}
 	log := newLogger(Config{LogLevel: "warn", LogFormat: "text"}, stderr)
-	app, err := openApp(cfg, log)
+	app, err := openSynced(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer app.Close()
-	if _, err := app.Sync(ctx, false); err != nil {
-		return err
-	}
 	f := handbook.Filter{At: handbook.DateOf(time.Now()), Audience: handbook.AudienceInternal}
 	modes := splitList(*mode)
 	if len(modes) == 0 {
