@@ -97,6 +97,27 @@ var options = []option{
 		get: func(c *Config) string { return strconv.FormatBool(c.Dev) }},
 }
 
+// boolFlag is a flag.Value for boolean options kept as strings, so that
+// they parse with the other options but may be given without a value.
+type boolFlag struct{ s *string }
+
+func (b boolFlag) String() string {
+	if b.s == nil {
+		return ""
+	}
+	return *b.s
+}
+
+func (b boolFlag) Set(v string) error {
+	if _, err := strconv.ParseBool(v); err != nil {
+		return err
+	}
+	*b.s = v
+	return nil
+}
+
+func (b boolFlag) IsBoolFlag() bool { return true }
+
 func splitList(v string) []string {
 	var out []string
 	for _, s := range strings.Split(v, ",") {
@@ -116,7 +137,14 @@ func LoadConfig(name string, args []string, getenv func(string) string, stderr i
 	fs.SetOutput(stderr)
 	vals := map[string]*string{}
 	for _, o := range options {
-		vals[o.flag] = fs.String(o.flag, o.def, o.help)
+		v := o.def
+		vals[o.flag] = &v
+		if o.def == "true" || o.def == "false" {
+			// A switch: "-watch" alone means true, as users expect.
+			fs.Var(boolFlag{&v}, o.flag, o.help)
+			continue
+		}
+		fs.StringVar(&v, o.flag, o.def, o.help)
 	}
 	if err := fs.Parse(args); err != nil {
 		return c, fs, err

@@ -303,3 +303,68 @@ func writeFile(t *testing.T, path, data string) {
 		t.Fatal(err)
 	}
 }
+
+// TestServeWatchPicksUpEdits: with -watch, an edited content file is
+// searchable within seconds without a restart.
+func TestServeWatchPicksUpEdits(t *testing.T) {
+	content, data := writeFixture(t), t.TempDir()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var logs syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- Main(ctx, []string{"serve", "-watch", "-addr", "127.0.0.1:0", "-content", content, "-data", data},
+			func(string) string { return "" }, io.Discard, &logs)
+	}()
+	base := waitServing(t, &logs)
+	search := func(q string) string {
+		resp, err := http.Get(base + "/api/v1/search?q=" + q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	if strings.Contains(search("xylophone"), "dang-ky-khai-sinh") {
+		t.Fatal("the marker word is already indexed")
+	}
+	p := filepath.Join(content, "procedures/ho-tich/dang-ky-khai-sinh.md")
+	b, _ := os.ReadFile(p)
+	writeFile(t, p, strings.Replace(string(b), "Nộp tờ khai", "Nộp tờ khai xylophone", 1))
+	found := false
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		if strings.Contains(search("xylophone"), "dang-ky-khai-sinh") {
+			found = true
+			break
+		}
+	}
+	if !found {
+		t.Errorf("edited file not searchable after 30 s with -watch:\n%s", logs.String())
+	}
+	cancel()
+	<-done
+}
+
+// waitServing waits for the server started by Main to log its address and
+// answer /readyz, and returns its base URL.
+func waitServing(t *testing.T, logs *syncBuffer) string {
+	t.Helper()
+	addrRE := regexp.MustCompile(`addr=(http://127\.0\.0\.1:\d+)`)
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		m := addrRE.FindStringSubmatch(logs.String())
+		if m == nil {
+			continue
+		}
+		resp, err := http.Get(m[1] + "/readyz")
+		if err != nil {
+			continue
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			return m[1]
+		}
+	}
+	t.Fatalf("server did not become ready:\n%s", logs.String())
+	return ""
+}
