@@ -38,6 +38,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"sotay/content"
 	"sotay/handbook"
 	"sotay/indexer"
 	"sotay/indexer/bleve"
@@ -81,7 +82,8 @@ func cmdBench(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&o.report, "report", "", "append the results as Markdown to this file (e.g. docs/BENCHMARKS.md)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of in-process searches to this file")
 	fs.StringVar(&o.jsonOut, "json", "", "write the raw results as JSON to this file")
-	phases := fs.String("phases", "index,embed,serve,inprocess,pg", "phases to run; serve and inprocess reuse the index of an earlier run in -work when index is left out")
+	phases := fs.String("phases", "index,embed,serve,inprocess,pg,gold", "phases to run; serve and inprocess reuse the index of an earlier run in -work when index is left out")
+	fs.StringVar(&o.gold, "gold", "eval/*.jsonl", "gold set of the real content for the quality comparison (phase gold)")
 	fs.BoolVar(&o.pgKeep, "pg-keep", false, "with -pg URL: keep the loaded schema "+pgSchema+" for inspection")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -93,7 +95,7 @@ func cmdBench(ctx context.Context, args []string, getenv func(string) string, st
 	o.phases = map[string]bool{}
 	for _, p := range strings.Split(*phases, ",") {
 		switch p = strings.TrimSpace(p); p {
-		case "index", "embed", "serve", "inprocess", "pg":
+		case "index", "embed", "serve", "inprocess", "pg", "gold":
 			o.phases[p] = true
 		default:
 			return fmt.Errorf("bench: unknown phase %q in -phases", p)
@@ -104,6 +106,7 @@ func cmdBench(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	if o.pg == "off" {
 		delete(o.phases, "pg")
+		delete(o.phases, "gold")
 	}
 	if o.pg != "auto" && o.pg != "off" {
 		if err := loopbackURL(o.pg); err != nil {
@@ -139,6 +142,7 @@ func cmdBench(ctx context.Context, args []string, getenv func(string) string, st
 
 type benchOptions struct {
 	corpus, work, pg, report, cpuProfile, jsonOut string
+	gold                                          string
 	chunks, queries, requests, starts, embedDim   int
 	seed                                          uint64
 	embedCall, embedText                          time.Duration
@@ -197,6 +201,17 @@ type benchResult struct {
 
 	PG    *pgResult `json:"postgres,omitempty"`
 	PGErr string    `json:"postgres_error,omitempty"`
+
+	// The real content and its gold set, on both systems.
+	Gold    *goldResult `json:"gold,omitempty"`
+	GoldErr string      `json:"gold_error,omitempty"`
+}
+
+type goldResult struct {
+	Files   []string  `json:"files"`
+	Chunks  int       `json:"chunks"`
+	Quality quality   `json:"quality"`
+	PG      *pgResult `json:"postgres"`
 }
 
 func runBench(ctx context.Context, o benchOptions) (*benchResult, error) {
@@ -293,17 +308,95 @@ func runBench(ctx context.Context, o benchOptions) (*benchResult, error) {
 		}
 	}
 
-	// 6. The baseline.
+	// 6. The baseline, on the synthetic corpus and on the real content.
+	pgURL := o.pg
+	if pgURL == "auto" && (o.phases["pg"] || o.phases["gold"]) {
+		c, err := startPG(ctx, o.log)
+		if err != nil {
+			res.PGErr, res.GoldErr = err.Error(), err.Error()
+			say("postgres baseline not run: %v", err)
+			delete(o.phases, "pg")
+			delete(o.phases, "gold")
+		} else {
+			defer c.stop()
+			pgURL = c.url
+		}
+	}
 	if o.phases["pg"] {
-		pg, err := benchPG(ctx, o.pg, chunks, cases, min(o.requests, max(len(cases), 500)), o.pgKeep, o.log)
+		pg, err := benchPG(ctx, pgURL, inForce(chunks), cases, min(o.requests, max(len(cases), 500)), o.pgKeep, o.log)
 		if err != nil {
 			res.PGErr = err.Error()
 			say("postgres baseline failed: %v", err)
 		}
 		res.PG = pg
 	}
+	if o.phases["gold"] {
+		g, err := benchGold(ctx, o, pgURL, filepath.Join(work, "gold-data"))
+		if err != nil {
+			res.GoldErr = err.Error()
+			say("gold set comparison failed: %v", err)
+		}
+		res.Gold = g
+	}
 	res.LoadAfter = loadAverage()
 	return res, nil
+}
+
+// inForce keeps the chunks a search today may return (our index filters
+// the others out at query time; PostgreSQL gets only these).
+func inForce(chunks []handbook.Chunk) []handbook.Chunk {
+	today := handbook.DateOf(time.Now())
+	var out []handbook.Chunk
+	for _, c := range chunks {
+		if c.Status != handbook.StatusArchived && handbook.ValidityAt(c.ValidFrom, c.ValidTo, today) == handbook.InForce {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// benchGold compares quality on the real content and its gold set: ours as
+// `handbook eval` runs it, PostgreSQL with the same variants.
+func benchGold(ctx context.Context, o benchOptions, pgURL, data string) (*goldResult, error) {
+	files, err := filepath.Glob(o.gold)
+	if err != nil || len(files) == 0 {
+		return nil, fmt.Errorf("no gold set at %s (run from the repository root or pass -gold)", o.gold)
+	}
+	var cases []handbook.EvalCase
+	for _, f := range files {
+		cs, err := readCases(f)
+		if err != nil {
+			return nil, err
+		}
+		cases = append(cases, cs...)
+	}
+	lib, err := indexer.Load(content.FS)
+	if err != nil {
+		return nil, err
+	}
+	m := newBenchManager(filepath.Join(data, "index"))
+	defer m.Close()
+	if _, err := m.Sync(ctx, lib, true); err != nil {
+		return nil, err
+	}
+	r := &handbook.Retriever{Keyword: m}
+	r.SetAnalyzer(handbook.NewAnalyzer(lib))
+	f := handbook.Filter{At: handbook.DateOf(time.Now()), Audience: handbook.AudienceInternal}
+	rep, err := handbook.Evaluate(ctx, cases, func(ctx context.Context, q string) ([]handbook.Hit, error) {
+		res, err := r.Search(ctx, handbook.SearchRequest{Query: q, Limit: 10, Filter: f})
+		if err != nil {
+			return nil, err
+		}
+		return res.Hits, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	chunks := inForce(lib.Chunks())
+	g := &goldResult{Files: files, Chunks: len(chunks), Quality: qualityOf(rep)}
+	fmt.Fprintf(o.log, "bench: gold set (%d questions): R@1 %.3f MRR@10 %.3f\n", len(cases), g.Quality.R1, g.Quality.MRR10)
+	g.PG, err = benchPG(ctx, pgURL, chunks, cases, 0, false, o.log)
+	return g, err
 }
 
 func perSecond(n int, d time.Duration) float64 {

@@ -73,6 +73,9 @@ func searchFixture(b *testing.B) *benchFixture {
 			return
 		}
 		m := newBenchManager(filepath.Join(data, "index"))
+		if _, searchErr = m.OpenCurrent(); searchErr != nil {
+			return
+		}
 		if _, searchErr = m.Sync(b.Context(), lib, false); searchErr != nil {
 			return
 		}

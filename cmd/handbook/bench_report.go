@@ -118,10 +118,8 @@ func (r *benchResult) markdown() string {
 		func(v *pgVariant) string { return fmt.Sprintf("%.1f×", r.HTTP8.QPS/max(v.C8.QPS, 1e-9)) })
 	row("errors", fmt.Sprint(r.HTTP8.Errors), func(v *pgVariant) string { return fmt.Sprint(v.C8.Errors) }, func(*pgVariant) string { return "" })
 	if r.PG != nil {
-		p("\nPostgreSQL %s: COPY of the chunks %s, GIN index and VACUUM ANALYZE %s, %s on disk (handbook: index built in %s, %s on disk); "+
-			"`or-stop` leaves out %d syllables found in more than %.0f%% of the chunks.\n",
-			r.PG.Version, r.PG.Load.Round(time.Millisecond), r.PG.Index.Round(time.Millisecond), mib(r.PG.Size), r.Index.Round(time.Millisecond), mib(r.IndexSize),
-			r.PG.StopWords, pgStopShare*100)
+		p("\nPostgreSQL %s: COPY of the chunks %s, GIN index and VACUUM ANALYZE %s, %s on disk (handbook: index built in %s, %s on disk).\n",
+			r.PG.Version, r.PG.Load.Round(time.Millisecond), r.PG.Index.Round(time.Millisecond), mib(r.PG.Size), r.Index.Round(time.Millisecond), mib(r.IndexSize))
 		if best != nil {
 			p("Concurrency-8 runs: %d requests for handbook, %d per PostgreSQL variant. ", r.HTTP8.N+r.HTTP8.Errors, best.C8.N+best.C8.Errors)
 		}
@@ -129,6 +127,22 @@ func (r *benchResult) markdown() string {
 	}
 	if r.HTTPCPU > 0 {
 		p("CPU time of the handbook server per search at concurrency 1: %s (load-independent; wall-clock figures on a shared machine include waiting for a core).\n", ms(r.HTTPCPU))
+	}
+
+	if g := r.Gold; g != nil {
+		p("\n### Quality on the real content (gold set, same run)\n\n")
+		p("The synthetic text is word salad drawn from real syllables, so its quality figures compare the two systems on equal terms but say little about real questions. ")
+		p("The project's gold set does: %d questions written as callers type them, over the built-in content (%d chunks in force), `%s`.\n\n",
+			g.Quality.Cases, g.Chunks, strings.Join(g.Files, "`, `"))
+		p("| | Recall@1 | Recall@10 | MRR@10 | p50, concurrency 1 |\n|---|---|---|---|---|\n")
+		p("| handbook (in-process, as `handbook eval`) | %.3f | %.3f | %.3f | |\n", g.Quality.R1, g.Quality.R10, g.Quality.MRR10)
+		if g.PG != nil {
+			for _, v := range g.PG.Variants {
+				p("| PostgreSQL `%s` | %.3f | %.3f | %.3f | %s |\n", v.Name, v.Quality.R1, v.Quality.R10, v.Quality.MRR10, ms(v.C1.P50))
+			}
+		}
+	} else if r.GoldErr != "" {
+		p("\nGold set comparison not run: %s\n", r.GoldErr)
 	}
 
 	t := benchTargets

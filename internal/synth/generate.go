@@ -79,8 +79,13 @@ type target struct {
 	detail      []string // a rare syllable pair from the body
 }
 
+// themeShare is how often a step of a walk follows the document's theme
+// rather than the whole vocabulary.
+const themeShare = 0.6
+
 type generator struct {
 	m       *Model
+	th      *theme // theme of the document being written; nil for none
 	r       *rand.Rand
 	o       Options
 	titles  map[string]bool // folded titles already used
@@ -138,10 +143,24 @@ func (g *generator) intn(lo, hi int) int { return lo + g.r.IntN(hi-lo+1) }
 
 func (g *generator) pick(xs []string) string { return xs[g.r.IntN(len(xs))] }
 
+// textWalk and titleWalk draw from the whole vocabulary and the theme.
+func (g *generator) textWalk(first string, min, max int) []string {
+	if g.th == nil {
+		return walk(g.r, &g.m.text, nil, 0, first, min, max)
+	}
+	return walk(g.r, &g.m.text, &g.th.text, themeShare, first, min, max)
+}
+
+func (g *generator) titleWalk(first string, min, max int) []string {
+	if g.th == nil {
+		return walk(g.r, &g.m.title, nil, 0, first, min, max)
+	}
+	return walk(g.r, &g.m.title, &g.th.title, themeShare, first, min, max)
+}
+
 // sentence draws one sentence, capitalised and ended with a full stop.
 func (g *generator) sentence(min, max int) string {
-	w := g.m.text.walk(g.r, "", min, max)
-	return capitalize(g.punctuate(w)) + "."
+	return capitalize(g.punctuate(g.textWalk("", min, max))) + "."
 }
 
 // punctuate joins syllables, with an occasional comma.
@@ -164,10 +183,10 @@ func (g *generator) punctuate(w []string) string {
 func (g *generator) newTitle(min, max int) []string {
 	var w []string
 	for try := 0; ; try++ {
-		w = g.m.title.walk(g.r, "", min, max)
+		w = g.titleWalk("", min, max)
 		// After many tries (a tiny model), extend the title until unique.
 		for try > 20 && len(w) < max+try/20 {
-			w = append(w, g.m.text.walk(g.r, w[len(w)-1], 1, 1)...)
+			w = append(w, g.textWalk(w[len(w)-1], 1, 1)...)
 		}
 		k := handbook.Fold(strings.Join(w, " "))
 		if len(w) >= min && !g.titles[k] {
@@ -218,6 +237,10 @@ var regTypes = []struct{ docType, suffix, issuer, prefix string }{
 func (g *generator) regulation(left int) (string, []byte) {
 	g.sum.Regulations++
 	n := g.sum.Regulations
+	g.th = nil
+	if len(g.m.regThemes) > 0 {
+		g.th = g.m.regThemes[g.r.IntN(len(g.m.regThemes))]
+	}
 	id := fmt.Sprintf("regulations/vb-%05d", n)
 	t := regTypes[g.r.IntN(len(regTypes))]
 	year := g.intn(2005, 2024)
@@ -258,7 +281,7 @@ func (g *generator) regulation(left int) (string, []byte) {
 		if a >= nextChapter && chapter < len(roman) {
 			chapter++
 			nextChapter = a + g.intn(6, 15)
-			fmt.Fprintf(&b, "\n# Chương %s. %s\n", roman[chapter-1], strings.ToUpper(strings.Join(g.m.title.walk(g.r, "", 3, 7), " ")))
+			fmt.Fprintf(&b, "\n# Chương %s. %s\n", roman[chapter-1], strings.ToUpper(strings.Join(g.titleWalk("", 3, 7), " ")))
 		}
 		b.WriteString(g.article(id, a))
 		chunks++
@@ -296,7 +319,7 @@ func (g *generator) article(doc string, a int) string {
 		if g.r.IntN(4) == 0 {
 			line = fmt.Sprintf("%d. %s:\n", c, strings.TrimSuffix(g.sentence(6, 14), "."))
 			for p := 0; p < g.intn(2, 4); p++ {
-				line += fmt.Sprintf("   %s) %s;\n", letters[p], g.punctuate(g.m.text.walk(g.r, "", 6, 18)))
+				line += fmt.Sprintf("   %s) %s;\n", letters[p], g.punctuate(g.textWalk("", 6, 18)))
 			}
 		}
 		if utf8.RuneCountInString(body.String()+line) > maxArticleRunes {
@@ -327,13 +350,14 @@ func (g *generator) procedure() (string, []byte) {
 	g.sum.Procedures++
 	n := g.sum.Procedures
 	field := g.pick(g.m.fields)
+	g.th = g.m.fieldOf[field]
 	id := fmt.Sprintf("procedures/%s/tt-%05d", handbook.Slug(field), n)
 	title := g.newTitle(4, 9)
 	var aliases [][]string
 	for range g.intn(1, 2) {
 		k := g.intn(2, max(2, len(title)-1))
 		alias := append([]string{}, title[:k]...)
-		alias = append(alias, g.m.title.walk(g.r, title[k-1], 1, 3)[1:]...)
+		alias = append(alias, g.titleWalk(title[k-1], 1, 3)[1:]...)
 		aliases = append(aliases, alias)
 	}
 	var b strings.Builder
@@ -353,7 +377,7 @@ func (g *generator) procedure() (string, []byte) {
 	kv(&b, "fee", g.pick(fees))
 	b.WriteString("documents:\n")
 	for range g.intn(2, 4) {
-		fmt.Fprintf(&b, "  - name: %s\n    copies: %s\n", quote(capitalize(strings.Join(g.m.title.walk(g.r, "", 3, 8), " "))), quote(g.pick(dossierCopies)))
+		fmt.Fprintf(&b, "  - name: %s\n    copies: %s\n", quote(capitalize(strings.Join(g.titleWalk("", 3, 8), " "))), quote(g.pick(dossierCopies)))
 	}
 	var steps []string
 	for i := range g.intn(2, 4) {

@@ -22,12 +22,29 @@ import (
 )
 
 // Model holds the statistics drawn from a real library: one syllable chain
-// for body text and one for titles and headings, and the syllable counts.
+// for body text and one for titles and headings, the same per theme, and
+// the syllable counts.
 type Model struct {
 	text   chain
 	title  chain
 	count  map[string]int // lower-case syllable → occurrences in body text
 	fields []string       // procedure fields (lĩnh vực) seen in the library
+	// Themes make a generated document read like one subject: each real
+	// regulation is a theme, and so are the procedures of each field.
+	regThemes []*theme
+	fieldOf   map[string]*theme // procedure field → theme
+}
+
+// theme holds the chains of one real regulation or of one field's
+// procedures.
+type theme struct {
+	name  string
+	text  chain
+	title chain
+}
+
+func newTheme(name string) *theme {
+	return &theme{name: name, text: chain{next: map[string][]string{}}, title: chain{next: map[string][]string{}}}
 }
 
 // chain is a first-order Markov chain over lower-case syllables. Successor
@@ -43,33 +60,53 @@ type chain struct {
 // with a given seed, deterministic.
 func NewModel(lib *handbook.Library) *Model {
 	m := &Model{
-		text:  chain{next: map[string][]string{}},
-		title: chain{next: map[string][]string{}},
-		count: map[string]int{},
+		text:    chain{next: map[string][]string{}},
+		title:   chain{next: map[string][]string{}},
+		count:   map[string]int{},
+		fieldOf: map[string]*theme{},
 	}
-	seenField := map[string]bool{}
 	for _, d := range lib.All() {
-		if f := d.Field(); f != "" && !seenField[f] {
-			seenField[f] = true
-			m.fields = append(m.fields, f)
+		var th *theme
+		switch {
+		case d.Kind == handbook.KindRegulation:
+			th = newTheme(d.ID)
+			m.regThemes = append(m.regThemes, th)
+		case d.Field() != "":
+			if th = m.fieldOf[d.Field()]; th == nil {
+				th = newTheme(d.Field())
+				m.fieldOf[d.Field()] = th
+				m.fields = append(m.fields, d.Field())
+			}
+		}
+		addTitle := func(w []string) {
+			m.title.addSentence(w)
+			if th != nil {
+				th.title.addSentence(w)
+			}
+		}
+		addText := func(w []string) {
+			m.text.addSentence(w)
+			if th != nil {
+				th.text.addSentence(w)
+			}
 		}
 		if d.Kind != handbook.KindTemplate {
-			m.title.addSentence(words(d.Title))
+			addTitle(words(d.Title))
 			for _, a := range d.Aliases {
-				m.title.addSentence(words(a))
+				addTitle(words(a))
 			}
 		}
 		for _, s := range d.Sections {
 			switch s.Kind {
 			case handbook.SectionArticle:
-				m.title.addSentence(words(s.Title))
+				addTitle(words(s.Title))
 			case handbook.SectionHeading:
-				m.title.addSentence(words(s.Heading))
+				addTitle(words(s.Heading))
 			}
 			if s.Kind == handbook.SectionArticle || s.Kind == handbook.SectionHeading || s.Kind == handbook.SectionIntro {
 				for _, sent := range sentences(s.Text) {
 					w := words(sent)
-					m.text.addSentence(w)
+					addText(w)
 					for _, x := range w {
 						m.count[x]++
 					}
@@ -78,7 +115,7 @@ func NewModel(lib *handbook.Library) *Model {
 		}
 		if d.Summary != "" {
 			for _, sent := range sentences(d.Summary) {
-				m.text.addSentence(words(sent))
+				addText(words(sent))
 			}
 		}
 	}
@@ -131,16 +168,33 @@ func (c *chain) addSentence(w []string) {
 // random start when first is empty). When the chain ends too early it jumps
 // to a new start, as a writer starts a new clause.
 func (c *chain) walk(r *rand.Rand, first string, min, max int) []string {
-	if len(c.starts) == 0 {
+	return walk(r, c, nil, 0, first, min, max)
+}
+
+// walk draws from chain a, or at each step with probability pb from chain
+// b when b knows the current syllable: a document stays on its theme (b)
+// while drawing on the whole vocabulary (a). b may be nil.
+func walk(r *rand.Rand, a, b *chain, pb float64, first string, min, max int) []string {
+	if len(a.starts) == 0 {
 		return nil
 	}
+	pick := func(c *chain) string { return c.starts[r.IntN(len(c.starts))] }
+	start := func() string {
+		if b != nil && len(b.starts) > 0 && r.Float64() < pb {
+			return pick(b)
+		}
+		return pick(a)
+	}
 	cur := first
-	if cur == "" || len(c.next[cur]) == 0 {
-		cur = c.starts[r.IntN(len(c.starts))]
+	if cur == "" || len(a.next[cur]) == 0 {
+		cur = start()
 	}
 	out := []string{cur}
 	for len(out) < max {
-		succ := c.next[cur]
+		succ := a.next[cur]
+		if b != nil && len(b.next[cur]) > 0 && r.Float64() < pb {
+			succ = b.next[cur]
+		}
 		n := ""
 		if len(succ) > 0 {
 			n = succ[r.IntN(len(succ))]
@@ -149,7 +203,7 @@ func (c *chain) walk(r *rand.Rand, first string, min, max int) []string {
 			if len(out) >= min {
 				break
 			}
-			n = c.starts[r.IntN(len(c.starts))]
+			n = start()
 		}
 		out = append(out, n)
 		cur = n
