@@ -17,7 +17,9 @@ func Normalize(s string) string {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
-	s = norm.NFC.String(s)
+	// Filter first and compose last: dropping a control character can bring
+	// a base letter and a combining mark together ("A\x7f\u030c"), and only
+	// a final NFC pass makes the result stable under a second Normalize.
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range s {
@@ -36,7 +38,7 @@ func Normalize(s string) string {
 			b.WriteRune(r)
 		}
 	}
-	return b.String()
+	return norm.NFC.String(b.String())
 }
 
 // NormalizeLine is Normalize followed by collapsing all runs of white space
