@@ -84,15 +84,34 @@ func addFold(m map[rune]rune, r rune) {
 // Fold lowercases s and strips its diacritics ("Đăng ký" → "dang ky"). It
 // expects NFC input; decomposed combining marks are dropped as well.
 func Fold(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
+	// ASCII without capitals is folded already: most digits, codes and
+	// syllables without marks take this path and allocate nothing.
+	i := 0
+	for i < len(s) && s[i] < utf8.RuneSelf && (s[i] < 'A' || s[i] > 'Z') {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
+	return string(appendFold(make([]byte, 0, len(s)), s))
+}
+
+// appendFold appends the folded form of s to dst (see Fold).
+func appendFold(dst []byte, s string) []byte {
 	for _, r := range s {
+		if r < utf8.RuneSelf {
+			if 'A' <= r && r <= 'Z' {
+				r += 'a' - 'A'
+			}
+			dst = append(dst, byte(r))
+			continue
+		}
 		if unicode.Is(unicode.Mn, r) {
 			continue
 		}
-		b.WriteRune(unicode.ToLower(FoldRune(r)))
+		dst = utf8.AppendRune(dst, unicode.ToLower(FoldRune(r)))
 	}
-	return b.String()
+	return dst
 }
 
 // IsWordRune reports whether r belongs to a syllable token.

@@ -93,9 +93,10 @@ func (r *Retriever) Search(ctx context.Context, req SearchRequest) (*SearchResul
 	if !at.IsSet() {
 		at = DateOf(time.Now())
 	}
+	marks := markTerms(q)
 	for i := range hits {
 		hits[i].Validity = ValidityAt(hits[i].ValidFrom, hits[i].ValidTo, at)
-		hits[i].Snippet = Snippet(hits[i].Text, q, 260)
+		hits[i].Snippet = snippet(hits[i].Text, marks, 260)
 	}
 	return &SearchResult{
 		Query:      q,
@@ -368,44 +369,57 @@ func refMatch(q Query, qset map[string]bool, h *Hit) float64 {
 // query terms found verbatim in doc, as a share of the query's idf mass; it
 // also returns the share of that mass found anywhere in doc (coverage).
 func bestRun(q Query, doc []string) (run, cover float64) {
-	w := q.Weights
-	if len(w) != len(q.Terms) {
-		w = make([]float64, len(q.Terms))
-		for i := range w {
-			w[i] = 1
+	terms := q.Terms
+	weight := func(i int) float64 {
+		if len(q.Weights) == len(terms) {
+			return q.Weights[i]
 		}
+		return 1
 	}
 	total := 0.0
-	for _, x := range w {
-		total += x
-	}
-	pos := map[string][]int{}
-	for j, t := range doc {
-		pos[t] = append(pos[t], j)
-	}
-	found := 0.0
-	for i, t := range q.Terms {
-		if len(pos[t]) > 0 {
-			found += w[i]
-		}
+	for i := range terms {
+		total += weight(i)
 	}
 	if total == 0 {
 		return 0, 0
 	}
-	if len(q.Terms) < 2 {
-		return 0, found / total
+	// One pass over the chunk with no allocation (this runs for every
+	// candidate of every query): a query has a handful of syllables, so
+	// comparing each chunk syllable with each of them beats building a
+	// position map of the chunk.
+	var buf [32]bool
+	seen := buf[:0]
+	if len(terms) <= len(buf) {
+		seen = buf[:len(terms)]
+	} else {
+		seen = make([]bool, len(terms))
 	}
 	best := 0.0
-	for i := range q.Terms {
-		for _, j := range pos[q.Terms[i]] {
+	for j, t := range doc {
+		for i, qt := range terms {
+			if qt != t {
+				continue
+			}
+			seen[i] = true
+			// A run that continues one starting a syllable earlier on
+			// both sides is a suffix of it, hence no heavier.
+			if i > 0 && j > 0 && terms[i-1] == doc[j-1] {
+				continue
+			}
 			n, mass := 0, 0.0
-			for i+n < len(q.Terms) && j+n < len(doc) && q.Terms[i+n] == doc[j+n] {
-				mass += w[i+n]
+			for i+n < len(terms) && j+n < len(doc) && terms[i+n] == doc[j+n] {
+				mass += weight(i + n)
 				n++
 			}
 			if n >= 2 {
 				best = max(best, mass)
 			}
+		}
+	}
+	found := 0.0
+	for i, ok := range seen {
+		if ok {
+			found += weight(i)
 		}
 	}
 	return best / total, found / total
@@ -512,20 +526,37 @@ func Coverage(q Query, h *Hit) float64 {
 // Snippet cuts the window of text (about size runes) with the most query
 // syllables, HTML-escapes it and wraps matching syllables in <mark>.
 func Snippet(text string, q Query, size int) string {
-	text = strings.Join(strings.Fields(text), " ")
+	return snippet(text, markTerms(q), size)
+}
+
+// markTerms are the folded syllables a snippet marks: the query's and its
+// expansions', stop words excepted.
+func markTerms(q Query) map[string]bool {
 	terms := map[string]bool{}
-	for _, t := range q.Terms {
-		terms[t] = true
-	}
-	for _, e := range q.Expansions {
-		for _, t := range FoldedSyllables(e) {
+	add := func(t string) {
+		if !stopTerms[t] {
 			terms[t] = true
 		}
 	}
+	for _, t := range q.Terms {
+		add(t)
+	}
+	for _, e := range q.expansionTerms() {
+		for _, t := range e {
+			add(t)
+		}
+	}
+	return terms
+}
+
+func snippet(text string, terms map[string]bool, size int) string {
+	text = strings.Join(strings.Fields(text), " ")
 	toks := Tokenize(text)
 	match := make([]bool, len(toks))
+	var buf []byte
 	for i, t := range toks {
-		match[i] = terms[Fold(t.Text)] && !stopTerms[Fold(t.Text)]
+		buf = appendFold(buf[:0], t.Text)
+		match[i] = terms[string(buf)]
 	}
 	// Choose the window start (a token index) with the most matches.
 	// Windows start at a matching token; a sliding end pointer keeps it linear.
