@@ -31,6 +31,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"slices"
 	"strings"
@@ -187,8 +188,12 @@ type benchResult struct {
 	EmbedWaited  time.Duration   `json:"embed_waited_ns"`
 	WarmStarts   []time.Duration `json:"warm_starts_ns"`
 	Update       time.Duration   `json:"update_ns"`        // Manager.Sync of one changed document
-	UpdateReload time.Duration   `json:"update_reload_ns"` // content reload before it
+	UpdateReload time.Duration   `json:"update_reload_ns"` // content reload and analyzer (App.Reload) before it
 	UpdateFound  bool            `json:"update_found"`
+	// The steps of a warm start, timed in this process.
+	WarmLoad     time.Duration `json:"warm_load_ns"`
+	WarmAnalyzer time.Duration `json:"warm_analyzer_ns"`
+	WarmOpen     time.Duration `json:"warm_open_ns"`
 
 	Quality      quality       `json:"quality"`
 	HTTP1        latencies     `json:"http_c1"`
@@ -198,6 +203,10 @@ type benchResult struct {
 	InProcessCPU time.Duration `json:"in_process_cpu_per_search_ns"`
 	PeakRSS      int64         `json:"peak_rss_bytes"`
 	RSS          int64         `json:"rss_bytes"`
+	// RSS split at the end: the heap (anonymous) and mapped files (bleve
+	// maps its segments; those pages are shared with the page cache).
+	RSSAnon int64 `json:"rss_anon_bytes"`
+	RSSFile int64 `json:"rss_file_bytes"`
 
 	PG    *pgResult `json:"postgres,omitempty"`
 	PGErr string    `json:"postgres_error,omitempty"`
@@ -253,8 +262,7 @@ func runBench(ctx context.Context, o benchOptions) (*benchResult, error) {
 		return nil, err
 	}
 	res.ContentLoad = time.Since(start)
-	chunks := lib.Chunks()
-	res.Documents, res.Chunks = len(lib.Docs), len(chunks)
+	res.Documents, res.Chunks = len(lib.Docs), len(lib.Chunks())
 	say("content: %d documents, %d chunks, %d questions, loaded in %s", res.Documents, res.Chunks, len(cases), res.ContentLoad.Round(time.Millisecond))
 
 	// 2. Indexing, keyword only: the data directory `serve` will use.
@@ -294,6 +302,13 @@ func runBench(ctx context.Context, o benchOptions) (*benchResult, error) {
 		runtime.GC()
 	}
 
+	// The later phases load what they need themselves: holding this
+	// library (hundreds of MB at 100k chunks) would slow this process's
+	// garbage collector and distort the in-process timings.
+	lib = nil
+	runtime.GC()
+	debug.FreeOSMemory()
+
 	// 4. Warm starts, latency, quality and memory of a real server.
 	if o.phases["serve"] {
 		if err := benchServer(ctx, o, res, contentDir, data, cases); err != nil {
@@ -323,7 +338,13 @@ func runBench(ctx context.Context, o benchOptions) (*benchResult, error) {
 		}
 	}
 	if o.phases["pg"] {
-		pg, err := benchPG(ctx, pgURL, inForce(chunks), cases, min(o.requests, max(len(cases), 500)), o.pgKeep, o.log)
+		lib, err := indexer.Load(os.DirFS(contentDir))
+		if err != nil {
+			return nil, err
+		}
+		chunks := inForce(lib.Chunks())
+		lib = nil
+		pg, err := benchPG(ctx, pgURL, chunks, cases, min(o.requests, max(len(cases), 500)), o.pgKeep, o.log)
 		if err != nil {
 			res.PGErr = err.Error()
 			say("postgres baseline failed: %v", err)
@@ -593,10 +614,13 @@ func benchServer(ctx context.Context, o benchOptions, res *benchResult, contentD
 		return err
 	})
 	fmt.Fprintf(o.log, "bench: http c=8: p50 %s p99 %s, %.0f req/s, %d errors\n", ms(res.HTTP8.P50), ms(res.HTTP8.P99), res.HTTP8.QPS, res.HTTP8.Errors)
-	res.PeakRSS, res.RSS, err = memoryOf(fmt.Sprint(srv.cmd.Process.Pid))
+	pid := fmt.Sprint(srv.cmd.Process.Pid)
+	res.PeakRSS, res.RSS, err = memoryOf(pid)
 	if err != nil {
 		fmt.Fprintf(o.log, "bench: %v\n", err)
 	}
+	res.RSSAnon, _ = procBytes(pid, "RssAnon")
+	res.RSSFile, _ = procBytes(pid, "RssFile")
 	return nil
 }
 
@@ -615,18 +639,31 @@ func (o overlayFS) Open(name string) (fs.File, error) {
 }
 
 func benchInProcess(ctx context.Context, o benchOptions, res *benchResult, contentDir, data string, cases []handbook.EvalCase) error {
+	// A warm start, step by step, as openApp and App.Sync do it.
 	base := os.DirFS(contentDir)
+	t := time.Now()
 	lib, err := indexer.Load(base)
 	if err != nil {
 		return err
 	}
+	res.WarmLoad = time.Since(t)
+	t = time.Now()
+	an := handbook.NewAnalyzer(lib)
+	res.WarmAnalyzer = time.Since(t)
+	t = time.Now()
 	m := newBenchManager(filepath.Join(data, "index"))
 	defer m.Close()
 	if ok, err := m.OpenCurrent(); err != nil || !ok {
 		return fmt.Errorf("reopen the benchmark index: %v", cmp.Or(err, errors.New("no current index")))
 	}
+	if _, err := m.Sync(ctx, lib, false); err != nil {
+		return err
+	}
+	res.WarmOpen = time.Since(t)
+	fmt.Fprintf(o.log, "bench: warm start steps: content %s, analyzer %s, index open and check %s\n",
+		res.WarmLoad.Round(time.Millisecond), res.WarmAnalyzer.Round(time.Millisecond), res.WarmOpen.Round(time.Millisecond))
 	r := &handbook.Retriever{Keyword: m}
-	r.SetAnalyzer(handbook.NewAnalyzer(lib))
+	r.SetAnalyzer(an)
 	f := handbook.Filter{Audience: handbook.AudiencePublic, At: handbook.DateOf(time.Now())}
 	search := func(q string) error {
 		_, err := r.Search(ctx, handbook.SearchRequest{Query: q, Limit: 10, Filter: f})
@@ -650,7 +687,7 @@ func benchInProcess(ctx context.Context, o benchOptions, res *benchResult, conte
 	}
 	var lat []time.Duration
 	start, cpu := time.Now(), cpuTime()
-	for range max(1, 2000/max(len(cases), 1)) {
+	for range max(1, o.requests/max(len(cases), 1)) {
 		for _, c := range cases {
 			t := time.Now()
 			if err := search(c.Query); err != nil {
@@ -684,10 +721,13 @@ func benchInProcess(ctx context.Context, o benchOptions, res *benchResult, conte
 	const marker = "zuluxyvetcapnhat"
 	edited := append(slices.Clip(orig), []byte("\n99. Khoản bổ sung để đo thời gian cập nhật "+marker+".\n")...)
 	start = time.Now()
+	// What App.Reload does when -watch sees the edit: parse the content
+	// again and rebuild the query analyzer (its statistics).
 	lib2, err := indexer.Load(overlayFS{FS: base, name: name, data: edited})
 	if err != nil {
 		return err
 	}
+	an2 := handbook.NewAnalyzer(lib2)
 	res.UpdateReload = time.Since(start)
 	st, err := m.Sync(ctx, lib2, false)
 	if err != nil {
@@ -697,7 +737,7 @@ func benchInProcess(ctx context.Context, o benchOptions, res *benchResult, conte
 	if st.Added != 1 || st.Unchanged != len(lib2.Docs)-1 {
 		return fmt.Errorf("update one document: %d changed, %d unchanged; want 1 and %d", st.Added, st.Unchanged, len(lib2.Docs)-1)
 	}
-	r.SetAnalyzer(handbook.NewAnalyzer(lib2))
+	r.SetAnalyzer(an2)
 	out, err := r.Search(ctx, handbook.SearchRequest{Query: marker, Limit: 3, Filter: f})
 	res.UpdateFound = err == nil && len(out.Hits) > 0 && out.Hits[0].DocID == doc.ID
 	fmt.Fprintf(o.log, "bench: one-document update: %s (content reload %s), found after update: %v\n",

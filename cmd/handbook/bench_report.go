@@ -194,8 +194,12 @@ func (r *benchResult) markdown() string {
 		}
 		p("- Warm starts (`handbook serve` from exec to /readyz 200, index already built): %s.\n", strings.Join(ws, ", "))
 	}
+	if r.WarmLoad > 0 {
+		p("- The steps of a warm start, timed in the benchmark process: parsing and linting the content %s, building the query analyzer (term statistics) %s, opening the index and checking it against the content %s.\n",
+			r.WarmLoad.Round(time.Millisecond), r.WarmAnalyzer.Round(time.Millisecond), r.WarmOpen.Round(time.Millisecond))
+	}
 	if r.Update > 0 {
-		p("- One document edited (a clause added): index update %s; reloading the content before it %s; the new text is found: %v.\n",
+		p("- One document edited (a clause added): index update %s; reloading the content and rebuilding the query analyzer before it (App.Reload, as -watch does) %s; the new text is found: %v.\n",
 			r.Update.Round(time.Millisecond), r.UpdateReload.Round(time.Millisecond), r.UpdateFound)
 	}
 	if r.InProcess.N > 0 {
@@ -203,7 +207,8 @@ func (r *benchResult) markdown() string {
 			ms(r.InProcess.P50), ms(r.InProcess.P95), ms(r.InProcess.P99), r.InProcess.N, ms(r.InProcessCPU))
 	}
 	if r.PeakRSS > 0 {
-		p("- Server memory: peak %s (VmHWM), %s resident after the runs.\n", mib(r.PeakRSS), mib(r.RSS))
+		p("- Server memory: peak %s (VmHWM), %s resident after the runs: %s heap and other anonymous memory, %s mapped files (bleve's segments).\n",
+			mib(r.PeakRSS), mib(r.RSS), mib(r.RSSAnon), mib(r.RSSFile))
 	}
 	return b.String()
 }

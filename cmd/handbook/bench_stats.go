@@ -121,19 +121,21 @@ func loadAverage() string {
 // memoryOf returns VmHWM (peak resident set) and VmRSS of a process, in
 // bytes, from /proc/<pid>/status ("self" for this process).
 func memoryOf(pid string) (peak, rss int64, err error) {
-	read := func(key string) (int64, error) {
-		v, ok := procField("/proc/"+pid+"/status", key)
-		if !ok {
-			return 0, fmt.Errorf("read %s of process %s: not available", key, pid)
-		}
-		kb, err := strconv.ParseInt(strings.Fields(v)[0], 10, 64)
-		return kb * 1024, err
-	}
-	if peak, err = read("VmHWM"); err != nil {
+	if peak, err = procBytes(pid, "VmHWM"); err != nil {
 		return 0, 0, err
 	}
-	rss, err = read("VmRSS")
+	rss, err = procBytes(pid, "VmRSS")
 	return peak, rss, err
+}
+
+// procBytes reads a "key: N kB" line of /proc/<pid>/status.
+func procBytes(pid, key string) (int64, error) {
+	v, ok := procField("/proc/"+pid+"/status", key)
+	if !ok || v == "" {
+		return 0, fmt.Errorf("read %s of process %s: not available", key, pid)
+	}
+	kb, err := strconv.ParseInt(strings.Fields(v)[0], 10, 64)
+	return kb * 1024, err
 }
 
 // cpuTime returns the user and system CPU time this process has used.
