@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,8 +15,9 @@ import (
 
 // The question log (issue 9): every search and every answer is written to
 // the store through handbook.Hotline.Log, which masks personal data first.
-// The log never fails a request: when the store is down the entry is lost
-// and a warning logged.
+// The log never fails a request: when the store does not take an entry it
+// goes to the spool (api/questionspool.go) and is written when the store is
+// back, without an X-Question-Id since it has no id yet.
 //
 // The search page searches as the user types (app.js). Logging each
 // keystroke would fill the log with "d", "da", "dang"…, so those requests
@@ -33,6 +35,11 @@ const questionIDHeader = "X-Question-Id"
 type questionLog struct {
 	s     *Server
 	delay time.Duration
+	spool *questionSpool
+	// retry is signalled when a direct write succeeds while entries are
+	// spooled: the store is back, so the replay need not wait its backoff.
+	retry    chan struct{}
+	replayMu sync.Mutex // one replay at a time: the loop, or shutdown
 
 	mu      sync.Mutex
 	pending map[string]*pendingQuestion
@@ -46,7 +53,8 @@ type pendingQuestion struct {
 }
 
 func newQuestionLog(s *Server) *questionLog {
-	return &questionLog{s: s, delay: liveSearchDelay, pending: map[string]*pendingQuestion{}}
+	return &questionLog{s: s, delay: liveSearchDelay, pending: map[string]*pendingQuestion{},
+		spool: newQuestionSpool(s.opt.SpoolDir, s.log), retry: make(chan struct{}, 1)}
 }
 
 // logSearch records a search; res nil (a failed search) is not logged.
@@ -112,7 +120,7 @@ func (s *Server) record(c echo.Context, q handbook.Question, live bool) {
 		s.qlog.hold(clientKey(c), q, ctx)
 		return
 	}
-	if id := s.qlog.write(ctx, q); id != 0 {
+	if id, _ := s.qlog.write(ctx, q); id != 0 {
 		c.Response().Header().Set(questionIDHeader, strconv.FormatInt(id, 10))
 	}
 }
@@ -126,14 +134,35 @@ func clientKey(c echo.Context) string {
 	return "a" + handbook.HashSecret(clientIP(c.Request())+"\x00"+c.Request().UserAgent())
 }
 
-func (l *questionLog) write(ctx context.Context, q handbook.Question) int64 {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+// write stores q and returns its id; when the store fails, q is spooled
+// (spooled true, id 0).
+func (l *questionLog) write(ctx context.Context, q handbook.Question) (id int64, spooled bool) {
+	ctx, cancel := context.WithTimeout(ctx, questionWriteTimeout)
 	defer cancel()
-	if err := l.s.hotline.Log(ctx, &q); err != nil {
-		l.s.log.Warn("write question log", "err", err)
-		return 0
+	err := l.s.hotline.Log(ctx, &q)
+	switch {
+	case err == nil:
+		if l.spool.len() > 0 {
+			select {
+			case l.retry <- struct{}{}:
+			default:
+			}
+		}
+		return q.ID, false
+	case handbook.ErrorCode(err) == handbook.Invalid:
+		l.s.log.Warn("drop invalid question log entry", "err", err)
+		return 0, false
 	}
-	return q.ID
+	// Hotline.Log masked and completed q before the store failed.
+	l.spoolEntry(q, err)
+	return 0, true
+}
+
+func (l *questionLog) spoolEntry(q handbook.Question, err error) {
+	n, where := l.spool.add(q)
+	if where != "dropped" {
+		l.s.log.Warn("store did not take question log entry, spooled", "err", err, "spool", where, "spooled", n)
+	}
 }
 
 // hold parks a live-search entry for key (see the comment at the top).
@@ -168,7 +197,11 @@ func (l *questionLog) flushKey(key string, p *pendingQuestion) {
 	l.write(p.ctx, p.q)
 }
 
-// flush writes every waiting entry now (at shutdown and in tests).
+var errStoreFailedInFlush = errors.New("store failed earlier in this flush")
+
+// flush writes every waiting entry now (at shutdown and in tests). Once
+// the store fails, the rest go straight to the spool: at shutdown, a store
+// that hangs would otherwise cost the write timeout for every entry.
 func (l *questionLog) flush() {
 	l.mu.Lock()
 	var ps []*pendingQuestion
@@ -178,7 +211,48 @@ func (l *questionLog) flush() {
 		delete(l.pending, k)
 	}
 	l.mu.Unlock()
+	if l.s.hotline == nil {
+		return
+	}
+	down := false
 	for _, p := range ps {
-		l.write(p.ctx, p.q)
+		if down {
+			// The spool masks the query; the replay's Hotline.Log
+			// completes the entry as a direct write would have.
+			l.spoolEntry(p.q, errStoreFailedInFlush)
+			continue
+		}
+		_, down = l.write(p.ctx, p.q)
+	}
+}
+
+// start starts the spool replay (api/questionspool.go) and returns the
+// function that stops it at shutdown, after the last request: it writes the
+// waiting live-search entries, replays the spool once more and closes it.
+// What the store does not take stays in the spool file for the next start.
+func (l *questionLog) start(ctx context.Context) (stop func()) {
+	if l.s.hotline == nil {
+		return func() { l.flush() }
+	}
+	left := l.spool.open()
+	if left > 0 {
+		l.s.log.Info("question spool found, replaying", "entries", left)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		l.run(ctx, left)
+	}()
+	return func() {
+		cancel()
+		<-done
+		l.flush()
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), spoolShutdownTimeout)
+		defer cancel()
+		if l.spool.len() > 0 {
+			l.replay(ctx)
+		}
+		l.spool.close()
 	}
 }

@@ -58,6 +58,11 @@ type Options struct {
 	// files (handbook/docx, passed in by cmd/handbook).
 	Drafter *handbook.Drafter
 	Docx    DocxCodec
+	// SpoolDir keeps question log entries that the Store did not take
+	// (database down) until they are written (api/questionspool.go);
+	// entries left by a previous run are written when Serve starts. Empty
+	// keeps at most 10,000 entries in memory, lost on exit.
+	SpoolDir string
 }
 
 // Server serves the API and the web UI.
@@ -125,7 +130,12 @@ func New(opt Options) (*Server, error) {
 func (s *Server) Handler() http.Handler { return s.echo }
 
 // Serve listens on addr until ctx is done, then drains in-flight requests.
+// While it runs, spooled question log entries are written to the store as
+// soon as it takes them; on return the waiting ones are tried once more and
+// the rest stay in the spool for the next start.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	stopLog := s.qlog.start(ctx)
+	defer stopLog() // after Shutdown: the last requests may log
 	srv := &http.Server{
 		Handler:           s.echo,
 		ReadHeaderTimeout: 10 * time.Second,

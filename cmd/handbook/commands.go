@@ -50,6 +50,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		Docx:           docxCodec,
 		Store:          store,
 		Promote:        app.promoteHook(), // nil with embedded content
+		SpoolDir:       filepath.Join(cfg.Data, "spool"),
 	})
 	if err != nil {
 		return err
