@@ -156,6 +156,9 @@ func askIndex(t testing.TB, lib *handbook.Library) *bleve.Index {
 	if err := idx.Index(context.Background(), lib.Chunks()); err != nil {
 		t.Fatal(err)
 	}
+	if err := idx.Compact(context.Background()); err != nil { // as Manager does
+		t.Fatal(err)
+	}
 	return idx
 }
 

@@ -120,3 +120,22 @@ func FuzzAnalyze(f *testing.F) {
 		}
 	})
 }
+
+func TestAnalyzerMarksCommonSyllables(t *testing.T) {
+	a := &handbook.Analyzer{
+		Thesaurus: &handbook.Thesaurus{},
+		DF:        map[string]int{"thu": 9000, "tuc": 6000, "khai": 400, "sinh": 5200},
+		N:         100000, CommonShare: 0.05, CommonMinDF: 1000,
+	}
+	q, err := a.Analyze("thủ tục khai sinh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !q.Common["thu"] || !q.Common["tuc"] || !q.Common["sinh"] || q.Common["khai"] {
+		t.Errorf("Common = %v, want thu, tuc and sinh (over 5%% of 100k chunks), not khai", q.Common)
+	}
+	a.N, a.DF = 2000, map[string]int{"thu": 900, "tuc": 950, "khai": 40, "sinh": 120}
+	if q, _ := a.Analyze("thủ tục khai sinh"); len(q.Common) != 0 {
+		t.Errorf("Common = %v on a small corpus, want none under the %d-chunk floor", q.Common, a.CommonMinDF)
+	}
+}

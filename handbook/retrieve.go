@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode"
 )
 
 // SearchRequest is a search as the API and CLI receive it.
@@ -550,46 +551,47 @@ func markTerms(q Query) map[string]bool {
 }
 
 func snippet(text string, terms map[string]bool, size int) string {
-	text = strings.Join(strings.Fields(text), " ")
-	toks := Tokenize(text)
-	match := make([]bool, len(toks))
+	text = collapseSpace(text)
+	// One pass keeps only the matching syllables (a chunk can be long and
+	// this runs for every hit of every search); the window and the marks
+	// need nothing else.
+	type span struct{ start, end, tok int }
+	var matches []span
 	var buf []byte
-	for i, t := range toks {
-		buf = appendFold(buf[:0], t.Text)
-		match[i] = terms[string(buf)]
-	}
-	// Choose the window start (a token index) with the most matches.
-	// Windows start at a matching token; a sliding end pointer keeps it linear.
-	bestStart, bestN := 0, 0
-	n, end := 0, 0
-	for i := range toks {
-		if end <= i {
-			end, n = i, 0
+	tok := 0
+	eachToken(text, func(start, end int) {
+		buf = appendFold(buf[:0], text[start:end])
+		if terms[string(buf)] {
+			matches = append(matches, span{start, end, tok})
 		}
-		for end < len(toks) && toks[end].End-toks[i].Start <= size {
-			if match[end] {
-				n++
-			}
+		tok++
+	})
+	// The window starts at a matching syllable and holds the most matches
+	// within size bytes; the first such window wins.
+	best, bestN := 0, 0
+	for a, end := 0, 0; a < len(matches); a++ {
+		end = max(end, a)
+		for end < len(matches) && matches[end].end-matches[a].start <= size {
 			end++
 		}
-		if match[i] && n > bestN {
-			bestStart, bestN = i, n
-		}
-		if match[i] && i < end {
-			n--
+		if n := end - a; n > bestN {
+			best, bestN = a, n
 		}
 	}
 	from := 0
-	if len(toks) > 0 && bestStart > 0 {
-		from = toks[bestStart].Start
-		// Start a few words earlier for context.
-		if k := max(bestStart-4, 0); k < bestStart {
-			from = toks[k].Start
-		}
+	if bestN > 0 && matches[best].tok > 0 {
+		// Start four syllables earlier, for context.
+		want, k := max(matches[best].tok-4, 0), 0
+		eachToken(text[:matches[best].start], func(start, _ int) {
+			if k == want {
+				from = start
+			}
+			k++
+		})
 	}
 	to := len(text)
-	if r := []rune(text[from:]); len(r) > size {
-		to = from + len(string(r[:size]))
+	if n := prefixRunes(text[from:], size); n < len(text)-from {
+		to = from + n
 		if k := strings.LastIndexByte(text[from:to], ' '); k > size/2 {
 			to = from + k
 		}
@@ -599,19 +601,79 @@ func snippet(text string, terms map[string]bool, size int) string {
 		b.WriteString("… ")
 	}
 	pos := from
-	for i, t := range toks {
-		if t.Start < from || t.End > to || !match[i] {
+	for _, t := range matches {
+		if t.start < from || t.end > to {
 			continue
 		}
-		b.WriteString(html.EscapeString(text[pos:t.Start]))
+		b.WriteString(html.EscapeString(text[pos:t.start]))
 		b.WriteString("<mark>")
-		b.WriteString(html.EscapeString(text[t.Start:t.End]))
+		b.WriteString(html.EscapeString(text[t.start:t.end]))
 		b.WriteString("</mark>")
-		pos = t.End
+		pos = t.end
 	}
 	b.WriteString(html.EscapeString(text[pos:to]))
 	if to < len(text) {
 		b.WriteString(" …")
 	}
 	return b.String()
+}
+
+// collapseSpace is strings.Join(strings.Fields(s), " ") without the slice,
+// and without any allocation when s has no run of white space to collapse.
+func collapseSpace(s string) string {
+	clean := true
+	prevSpace := true // a leading space is a run too
+	for _, r := range s {
+		sp := unicode.IsSpace(r)
+		if sp && (r != ' ' || prevSpace) {
+			clean = false
+			break
+		}
+		prevSpace = sp
+	}
+	if s == "" || clean && !prevSpace {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for f := range strings.FieldsSeq(s) {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(f)
+	}
+	return b.String()
+}
+
+// eachToken calls fn with the byte offsets of each syllable of s, as
+// Tokenize would return them.
+func eachToken(s string, fn func(start, end int)) {
+	start := -1
+	for i, r := range s {
+		if IsWordRune(r) {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 {
+			fn(start, i)
+			start = -1
+		}
+	}
+	if start >= 0 {
+		fn(start, len(s))
+	}
+}
+
+// prefixRunes is the byte length of the first n runes of s (all of s when
+// it is shorter).
+func prefixRunes(s string, n int) int {
+	for i := range s {
+		if n == 0 {
+			return i
+		}
+		n--
+	}
+	return len(s)
 }

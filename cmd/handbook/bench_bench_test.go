@@ -5,12 +5,14 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"testing"
 	"time"
 
 	"sotay/handbook"
 	"sotay/indexer"
+	"sotay/internal/gctune"
 	"sotay/internal/synth"
 )
 
@@ -99,6 +101,8 @@ func searchFixture(b *testing.B) *benchFixture {
 // per question, and reports the ranking quality of the same questions.
 func BenchmarkSearch(b *testing.B) {
 	f := searchFixture(b)
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	gctune.Apply() // as handbook serve runs
 	rep, err := handbook.Evaluate(b.Context(), f.cases, func(ctx context.Context, q string) ([]handbook.Hit, error) {
 		res, err := f.retriever.Search(ctx, handbook.SearchRequest{Query: q, Limit: 10, Filter: f.filter})
 		if err != nil {

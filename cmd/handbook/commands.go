@@ -17,6 +17,7 @@ import (
 
 	"sotay/api"
 	"sotay/handbook"
+	"sotay/internal/gctune"
 )
 
 func cmdServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -25,6 +26,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	log := newLogger(cfg, stderr)
+	log.Debug("garbage collector", "gogc", gctune.Apply())
 	app, err := openApp(cfg, log)
 	if err != nil {
 		return err

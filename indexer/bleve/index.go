@@ -13,6 +13,8 @@ import (
 	bleve "github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search/query"
 )
@@ -249,18 +251,38 @@ func match(field, analyzer, text string, boost float64) query.Query {
 }
 
 // textQuery builds the disjunction of match paths for one phrase: its folded
-// syllables, their bigrams and, when given, the syllables as typed.
-func textQuery(exact, folded []string, weight float64) []query.Query {
+// syllables, their bigrams and, when given, the syllables as typed. Common
+// syllables (handbook.Query.Common) are left out of the single-syllable
+// paths while the phrase keeps a rarer syllable or a bigram to match on.
+func textQuery(exact, folded []string, common map[string]bool, weight float64) []query.Query {
 	multi := len(folded) > 1
+	keepF, keepE := folded, exact
+	if len(common) > 0 {
+		keepF, keepE = nil, nil
+		for i, t := range folded {
+			if common[t] {
+				continue
+			}
+			keepF = append(keepF, t)
+			if i < len(exact) {
+				keepE = append(keepE, exact[i])
+			}
+		}
+		if len(keepF) == 0 && !multi {
+			keepF, keepE = folded, exact
+		}
+	}
 	var qs []query.Query
 	for _, fb := range fieldBoosts {
 		field, b := fb.field, fb.boosts
-		qs = append(qs, match(field+"_fold", FoldAnalyzer, strings.Join(folded, " "), b.fold*weight))
+		if len(keepF) > 0 {
+			qs = append(qs, match(field+"_fold", FoldAnalyzer, strings.Join(keepF, " "), b.fold*weight))
+		}
 		if multi {
 			qs = append(qs, match(field+"_bigram", BigramAnalyzer, strings.Join(folded, " "), b.bigram*weight))
 		}
-		if len(exact) > 0 {
-			qs = append(qs, match(field+"_exact", ExactAnalyzer, strings.Join(exact, " "), b.exact*weight))
+		if len(keepE) > 0 {
+			qs = append(qs, match(field+"_exact", ExactAnalyzer, strings.Join(keepE, " "), b.exact*weight))
 		}
 	}
 	return qs
@@ -320,9 +342,9 @@ func (x *Index) Search(ctx context.Context, q handbook.Query, f handbook.Filter,
 	if handbook.HasDiacritics(strings.Join(q.Exact, "")) {
 		exact = q.Exact
 	}
-	should := textQuery(exact, q.Terms, 1)
+	should := textQuery(exact, q.Terms, q.Common, 1)
 	for _, e := range q.Expansions {
-		should = append(should, textQuery(nil, handbook.FoldedSyllables(e), expansionWeight)...)
+		should = append(should, textQuery(nil, handbook.FoldedSyllables(e), q.Common, expansionWeight)...)
 	}
 	text := query.NewDisjunctionQuery(should)
 	must, mustNot := filterQueries(f)
@@ -402,4 +424,29 @@ func (x *Index) Analyze(analyzer, text string) (analysis.TokenStream, error) {
 		return nil, fmt.Errorf("unknown analyzer %q", analyzer)
 	}
 	return a.Analyze([]byte(text)), nil
+}
+
+// Compact merges the index into a single segment. A bulk build leaves a
+// dozen segments; every query term opens a reader and walks postings in
+// each of them, so a freshly built index is compacted before it serves.
+func (x *Index) Compact(ctx context.Context) error {
+	adv, err := x.idx.Advanced()
+	if err != nil {
+		return fmt.Errorf("compact index: %w", err)
+	}
+	s, ok := adv.(*scorch.Scorch)
+	if !ok {
+		return nil
+	}
+	if err := s.ForceMerge(ctx, &mergeplan.SingleSegmentMergePlanOptions); err != nil {
+		return fmt.Errorf("compact index: %w", err)
+	}
+	return nil
+}
+
+// Segments is the number of segments the index is made of now.
+func (x *Index) Segments() int {
+	m, _ := x.idx.StatsMap()["index"].(map[string]any)
+	n, _ := m["TotFileSegmentsAtRoot"].(uint64)
+	return int(n)
 }

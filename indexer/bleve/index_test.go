@@ -136,3 +136,76 @@ func TestBigramAndExactPathsMatch(t *testing.T) {
 		t.Errorf("Search(sổ đỏ) = %q, want the exact word first", got)
 	}
 }
+
+func chunk(id, text string) handbook.Chunk {
+	return handbook.Chunk{ID: id, DocID: id, Anchor: "gioi-thieu", Kind: handbook.KindGuide, Title: "Trang " + id,
+		Text: text, Audience: handbook.AudiencePublic, Status: handbook.StatusPublished}
+}
+
+func ids(hits []handbook.Hit) []string {
+	var out []string
+	for _, h := range hits {
+		out = append(out, h.ChunkID)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Common syllables leave the single-syllable paths but not the bigrams: a
+// chunk that shares only a common syllable with the query is no longer a
+// candidate, one that has the phrase still is, and a query made of one
+// common syllable still finds it.
+func TestCommonSyllablesLeaveUnigramPaths(t *testing.T) {
+	x := open(t)
+	err := x.Index(t.Context(), []handbook.Chunk{
+		chunk("a", "Thủ tục đăng ký khai sinh cho trẻ em."),
+		chunk("b", "Thủ tục cấp giấy phép xây dựng nhà ở."),
+		chunk("c", "Thủ môn của đội bóng xã."),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	search := func(q handbook.Query) []string {
+		t.Helper()
+		hits, err := x.Search(t.Context(), q, handbook.Filter{}, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids(hits)
+	}
+	phrase := handbook.Query{Raw: "thủ tục", Exact: []string{"thủ", "tục"}, Terms: []string{"thu", "tuc"}}
+	if got := search(phrase); !slices.Equal(got, []string{"a", "b", "c"}) {
+		t.Fatalf("without common syllables: %v, want a, b and c", got)
+	}
+	phrase.Common = map[string]bool{"thu": true, "tuc": true}
+	if got := search(phrase); !slices.Equal(got, []string{"a", "b"}) {
+		t.Errorf("with thủ and tục common: %v, want a and b (the phrase), not c (thủ alone)", got)
+	}
+	single := handbook.Query{Raw: "thủ", Exact: []string{"thủ"}, Terms: []string{"thu"}, Common: map[string]bool{"thu": true}}
+	if got := search(single); !slices.Equal(got, []string{"a", "b", "c"}) {
+		t.Errorf("one common syllable: %v, want every chunk that has it", got)
+	}
+}
+
+func TestCompactLeavesOneSegment(t *testing.T) {
+	x, err := bleve.Open(filepath.Join(t.TempDir(), "idx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	for _, id := range []string{"a", "b", "c"} {
+		if err := x.Index(t.Context(), []handbook.Chunk{chunk(id, "Đăng ký khai sinh "+id)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := x.Segments()
+	if err := x.Compact(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if after := x.Segments(); before < 2 || after != 1 {
+		t.Errorf("segments: %d before, %d after compacting; want several, then 1", before, after)
+	}
+	if n, _ := x.Count(); n != 3 {
+		t.Errorf("%d chunks after compacting, want 3", n)
+	}
+}
