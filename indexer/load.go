@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"runtime"
 	"strings"
-	"sync"
 	"time"
 
 	"sotay/handbook"
@@ -28,8 +26,18 @@ func Load(fsys fs.FS) (*handbook.Library, error) {
 // A file that cannot be parsed is reported in the library's Problems and
 // left out; the rest loads. The problems also hold what handbook.Lint
 // finds as of today. The error is for a tree that cannot be read at all.
+//
+// A Loader does the same and, loading again, parses only what changed.
 func LoadAt(fsys fs.FS, today handbook.Date) (*handbook.Library, error) {
-	var files []string
+	lib, _, err := (&Loader{FS: fsys}).Load(today)
+	return lib, err
+}
+
+// listContent finds the content files of fsys (see LoadAt) in walk order,
+// with their sizes and times; files too large to parse are reported
+// instead.
+func listContent(fsys fs.FS) ([]listedFile, []handbook.Problem, error) {
+	var files []listedFile
 	var problems []handbook.Problem
 	for _, kind := range handbook.Kinds {
 		root := kind.Folder()
@@ -50,77 +58,32 @@ func LoadAt(fsys fs.FS, today handbook.Date) (*handbook.Library, error) {
 			if de.IsDir() || !strings.HasSuffix(name, ".md") || strings.EqualFold(name, "README.md") {
 				return nil
 			}
-			// Checked before reading, so a stray large file costs nothing.
-			if info, err := de.Info(); err == nil && info.Size() > markdown.MaxFileSize {
-				problems = append(problems, handbook.Problem{Path: p, Line: 1, Severity: handbook.SeverityError,
-					Message: fmt.Sprintf("%s (%d bytes); file skipped", markdown.ErrTooLarge, info.Size())})
-				return nil
+			f := listedFile{path: p, size: -1}
+			if info, err := de.Info(); err == nil {
+				// Checked before reading, so a stray large file costs nothing.
+				if info.Size() > markdown.MaxFileSize {
+					problems = append(problems, handbook.Problem{Path: p, Line: 1, Severity: handbook.SeverityError,
+						Message: fmt.Sprintf("%s (%d bytes); file skipped", markdown.ErrTooLarge, info.Size())})
+					return nil
+				}
+				f.size = info.Size()
+				if t := info.ModTime(); !t.IsZero() {
+					f.modTime = t.UnixNano()
+				}
 			}
-			files = append(files, p)
+			files = append(files, f)
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("load content %s: %w", root, err)
+			return nil, nil, fmt.Errorf("load content %s: %w", root, err)
 		}
 	}
-
-	docs, parseProblems := parseAll(fsys, files)
-	problems = append(problems, parseProblems...)
-
-	th, thProblems, err := loadThesaurus(fsys)
-	if err != nil {
-		return nil, err
-	}
-	problems = append(problems, thProblems...)
-
-	lib := handbook.NewLibrary(docs, th, problems)
-	lib.Problems = append(lib.Problems, handbook.Lint(lib, today)...)
-	handbook.SortProblems(lib.Problems)
-	return lib, nil
+	return files, problems, nil
 }
 
-// parseAll parses files on every CPU; the order of docs and problems follows
-// files, so loads are deterministic.
-func parseAll(fsys fs.FS, files []string) ([]*handbook.Document, []handbook.Problem) {
-	type result struct {
-		doc      *handbook.Document
-		problems []handbook.Problem
-	}
-	results := make([]result, len(files))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), max(len(files), 1)) {
-		wg.Go(func() {
-			for i := range next {
-				results[i].doc, results[i].problems = parseFile(fsys, files[i])
-			}
-		})
-	}
-	for i := range files {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-
-	var docs []*handbook.Document
-	var problems []handbook.Problem
-	for _, r := range results {
-		if r.doc != nil {
-			docs = append(docs, r.doc)
-		}
-		problems = append(problems, r.problems...)
-	}
-	return docs, problems
-}
-
-// parseFile parses one file; a file that cannot be used gives a nil
+// parseData parses one file; a file that cannot be used gives a nil
 // document and an error problem.
-func parseFile(fsys fs.FS, p string) (*handbook.Document, []handbook.Problem) {
-	data, err := fs.ReadFile(fsys, p)
-	if err != nil {
-		return nil, []handbook.Problem{{Path: p, Line: 1, Severity: handbook.SeverityError,
-			Message: fmt.Sprintf("read: %s; file skipped", err)}}
-	}
+func parseData(p string, data []byte) (*handbook.Document, []handbook.Problem) {
 	doc, problems, err := markdown.Parse(p, data)
 	if err != nil {
 		return nil, append(problems, skipped(p, err))

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -27,7 +28,16 @@ type App struct {
 	Retriever *handbook.Retriever
 	lib       atomic.Pointer[handbook.Library]
 	vectors   *vectorSetup
+	// loader parses only the content files that changed since the last
+	// load, and keeps a snapshot of them in the data directory
+	// (contentSnapshot) so that a restart parses nothing.
+	loader *indexer.Loader
+	saves  sync.WaitGroup
 }
+
+// contentSnapshot is the file, under the data directory, where the parsed
+// content is kept between runs.
+const contentSnapshot = "content-snapshot.bin"
 
 // openApp loads the content and opens (without syncing) the index.
 func openApp(cfg Config, log *slog.Logger) (*App, error) {
@@ -39,6 +49,11 @@ func openApp(cfg Config, log *slog.Logger) (*App, error) {
 			return nil, fmt.Errorf("HANDBOOK_CONTENT %q is not a directory", cfg.Content)
 		}
 		a.Content = os.DirFS(cfg.Content)
+	}
+	a.loader = &indexer.Loader{FS: a.Content, Log: log.With("component", "content")}
+	if cfg.Content != "" {
+		// Embedded content is small and has no file times: no snapshot.
+		a.loader.Cache = filepath.Join(cfg.Data, contentSnapshot)
 	}
 	a.Manager = &indexer.Manager{
 		Dir: filepath.Join(cfg.Data, "index"),
@@ -81,14 +96,23 @@ func openSynced(ctx context.Context, cfg Config, log *slog.Logger) (*App, error)
 func (a *App) Library() *handbook.Library { return a.lib.Load() }
 
 // Reload reads the content again and installs the new library and analyzer.
-// Broken files are reported in the library's problems and skipped.
+// Broken files are reported in the library's problems and skipped. Only
+// the files that changed since the last load are parsed again; the content
+// snapshot is then rewritten in the background.
 func (a *App) Reload() (*handbook.Library, error) {
-	lib, err := indexer.Load(a.Content)
+	lib, st, err := a.loader.Load(handbook.DateOf(time.Now()))
 	if err != nil {
 		return nil, fmt.Errorf("load content: %w", err)
 	}
 	a.lib.Store(lib)
 	a.Retriever.SetAnalyzer(handbook.NewAnalyzer(lib))
+	a.saves.Go(func() {
+		if err := a.loader.Save(); err != nil {
+			a.Log.Warn("content snapshot not written", "err", err)
+		}
+	})
+	a.Log.Debug("content read", "files", st.Files, "parsed", st.Parsed, "hashed", st.Hashed,
+		"removed", st.Removed, "from_snapshot", st.FromSnapshot)
 	errs := 0
 	for _, p := range lib.Problems {
 		if p.Severity == handbook.SeverityError {
@@ -121,8 +145,10 @@ func (a *App) Sync(ctx context.Context, rebuild bool) (indexer.Stats, error) {
 	return st, nil
 }
 
-// Close releases the index and the vector store.
+// Close waits for the content snapshot to be written and releases the
+// index and the vector store.
 func (a *App) Close() error {
+	a.saves.Wait()
 	err := a.Manager.Close()
 	if a.vectors != nil && a.vectors.Close != nil {
 		if cerr := a.vectors.Close(); err == nil {

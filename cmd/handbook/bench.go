@@ -29,6 +29,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
@@ -44,6 +45,7 @@ import (
 	"sotay/indexer"
 	"sotay/indexer/bleve"
 	"sotay/indexer/memvec"
+	"sotay/internal/gctune"
 	"sotay/internal/synth"
 )
 
@@ -257,7 +259,8 @@ func runBench(ctx context.Context, o benchOptions) (*benchResult, error) {
 	}
 	res.Questions = len(cases)
 	start := time.Now()
-	lib, err := indexer.Load(os.DirFS(contentDir))
+	loader := &indexer.Loader{FS: os.DirFS(contentDir)}
+	lib, _, err := loader.Load(handbook.DateOf(time.Now()))
 	if err != nil {
 		return nil, err
 	}
@@ -277,6 +280,11 @@ func runBench(ctx context.Context, o benchOptions) (*benchResult, error) {
 		}
 		res.Index, res.IndexCPU = st.Took, cpuTime()-cpu
 		m.Close()
+		// The content snapshot `handbook index` leaves beside the index.
+		loader.Cache = filepath.Join(data, contentSnapshot)
+		if err := loader.Save(); err != nil {
+			return nil, err
+		}
 		res.IndexSize = dirSize(filepath.Join(data, "index"))
 		say("indexed in %s (%.0f chunks/s; %s CPU), %s on disk", res.Index.Round(time.Millisecond), perSecond(res.Chunks, res.Index),
 			res.IndexCPU.Round(time.Millisecond), mib(res.IndexSize))
@@ -305,7 +313,7 @@ func runBench(ctx context.Context, o benchOptions) (*benchResult, error) {
 	// The later phases load what they need themselves: holding this
 	// library (hundreds of MB at 100k chunks) would slow this process's
 	// garbage collector and distort the in-process timings.
-	lib = nil
+	lib, loader = nil, nil
 	runtime.GC()
 	debug.FreeOSMemory()
 
@@ -624,29 +632,63 @@ func benchServer(ctx context.Context, o benchOptions, res *benchResult, contentD
 	return nil
 }
 
-// overlayFS replaces one file of a content tree, as an editor saving it would.
+// overlayFS replaces one file of a content tree, as an editor saving it
+// would: new content, size and modification time.
 type overlayFS struct {
 	fs.FS
 	name string
 	data []byte
+	mod  time.Time
+}
+
+func (o overlayFS) file() fstest.MapFS {
+	return fstest.MapFS{o.name: {Data: o.data, Mode: 0o644, ModTime: o.mod}}
 }
 
 func (o overlayFS) Open(name string) (fs.File, error) {
 	if name == o.name {
-		return fstest.MapFS{name: {Data: o.data, Mode: 0o644, ModTime: time.Now()}}.Open(name)
+		return o.file().Open(name)
 	}
 	return o.FS.Open(name)
 }
 
+// ReadDir lists the edited file with its new size and time, as the
+// directory walk of a load sees it.
+func (o overlayFS) ReadDir(name string) ([]fs.DirEntry, error) {
+	des, err := fs.ReadDir(o.FS, name)
+	if err != nil || path.Dir(o.name) != name {
+		return des, err
+	}
+	des = slices.Clone(des)
+	for i, de := range des {
+		if de.Name() == path.Base(o.name) {
+			info, err := fs.Stat(o.file(), o.name)
+			if err != nil {
+				return nil, err
+			}
+			des[i] = fs.FileInfoToDirEntry(info)
+		}
+	}
+	return des, nil
+}
+
 func benchInProcess(ctx context.Context, o benchOptions, res *benchResult, contentDir, data string, cases []handbook.EvalCase) error {
+	// Searches below run in this process: with the server's collector
+	// setting, as in `handbook serve`.
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	gctune.Apply()
 	// A warm start, step by step, as openApp and App.Sync do it.
 	base := os.DirFS(contentDir)
 	t := time.Now()
-	lib, err := indexer.Load(base)
+	loader := &indexer.Loader{FS: base, Cache: filepath.Join(data, contentSnapshot)}
+	lib, lst, err := loader.Load(handbook.DateOf(time.Now()))
 	if err != nil {
 		return err
 	}
 	res.WarmLoad = time.Since(t)
+	if !lst.FromSnapshot || lst.Parsed > 0 {
+		fmt.Fprintf(o.log, "bench: warm start did not use the content snapshot (%d files parsed)\n", lst.Parsed)
+	}
 	t = time.Now()
 	an := handbook.NewAnalyzer(lib)
 	res.WarmAnalyzer = time.Since(t)
@@ -721,11 +763,15 @@ func benchInProcess(ctx context.Context, o benchOptions, res *benchResult, conte
 	const marker = "zuluxyvetcapnhat"
 	edited := append(slices.Clip(orig), []byte("\n99. Khoản bổ sung để đo thời gian cập nhật "+marker+".\n")...)
 	start = time.Now()
-	// What App.Reload does when -watch sees the edit: parse the content
-	// again and rebuild the query analyzer (its statistics).
-	lib2, err := indexer.Load(overlayFS{FS: base, name: name, data: edited})
+	// What App.Reload does when -watch sees the edit: load the content
+	// again (parsing the changed file) and rebuild the query analyzer.
+	loader.FS = overlayFS{FS: base, name: name, data: edited, mod: time.Now()}
+	lib2, lst, err := loader.Load(handbook.DateOf(time.Now()))
 	if err != nil {
 		return err
+	}
+	if lst.Parsed != 1 {
+		return fmt.Errorf("update one document: %d files parsed, want 1", lst.Parsed)
 	}
 	an2 := handbook.NewAnalyzer(lib2)
 	res.UpdateReload = time.Since(start)

@@ -1,0 +1,123 @@
+package indexer
+
+import (
+	"math/rand/v2"
+	"reflect"
+	"testing"
+	"time"
+
+	"sotay/handbook"
+)
+
+// fill sets every field reachable from v to a random non-zero value, so
+// that a field the snapshot forgets to store fails the round trip below.
+func fill(r *rand.Rand, v reflect.Value) {
+	switch v.Kind() {
+	case reflect.String:
+		b := make([]byte, 1+r.IntN(80))
+		for i := range b {
+			b[i] = byte('a' + r.IntN(26))
+		}
+		v.SetString(string(b))
+	case reflect.Int, reflect.Int64:
+		v.SetInt(1 + r.Int64N(1000))
+	case reflect.Uint8:
+		v.SetUint(uint64(r.IntN(256)))
+	case reflect.Array:
+		for i := range v.Len() {
+			fill(r, v.Index(i))
+		}
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Pointer:
+		v.Set(reflect.New(v.Type().Elem()))
+		fill(r, v.Elem())
+	case reflect.Slice:
+		n := 1 + r.IntN(3)
+		v.Set(reflect.MakeSlice(v.Type(), n, n))
+		for i := range v.Len() {
+			fill(r, v.Index(i))
+		}
+	case reflect.Map:
+		v.Set(reflect.MakeMap(v.Type()))
+		for range 1 + r.IntN(3) {
+			k, e := reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem()
+			fill(r, k)
+			fill(r, e)
+			v.SetMapIndex(k, e)
+		}
+	case reflect.Struct:
+		if v.Type() == reflect.TypeFor[handbook.Date]() {
+			v.Set(reflect.ValueOf(handbook.DateOf(time.Date(2000+r.IntN(30), 1+time.Month(r.IntN(12)), 1+r.IntN(28), 0, 0, 0, 0, time.UTC))))
+			return
+		}
+		for i := range v.NumField() {
+			if !v.Type().Field(i).IsExported() {
+				panic("unexported field " + v.Type().Field(i).Name + " in " + v.Type().String())
+			}
+			fill(r, v.Field(i))
+		}
+	default:
+		panic("fill: unhandled kind " + v.Kind().String())
+	}
+}
+
+func TestSnapshotRoundTrip(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	s := &snapshot{Version: "v", DF: map[string]int{"dang": 3, "ky": 1}, N: 7}
+	for i := range 50 {
+		f := &snapFile{}
+		fill(r, reflect.ValueOf(f).Elem())
+		if i%5 == 0 {
+			f.Doc, f.Problems = nil, nil // a file that did not parse, or parsed clean
+		}
+		if i%7 == 0 && f.Doc != nil {
+			// Nil and empty stay apart; sections share their document's HTML.
+			f.Doc.Tags, f.Doc.Aliases, f.Doc.KeyLines, f.Doc.Procedure = nil, []string{}, nil, nil
+			f.Doc.HTML = ""
+			for k := range f.Doc.Sections {
+				f.Doc.HTML += f.Doc.Sections[k].HTML
+			}
+		}
+		s.Files = append(s.Files, f)
+	}
+	data, err := encodeSnapshot(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := decodeSnapshot(data, "v")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range s.Files {
+		if !reflect.DeepEqual(got.Files[i], s.Files[i]) {
+			t.Errorf("file %d differs after the round trip:\n got %+v\nwant %+v", i, got.Files[i].Doc, s.Files[i].Doc)
+		}
+	}
+	if !reflect.DeepEqual(got.DF, s.DF) || got.N != s.N {
+		t.Errorf("statistics = %v %d, want %v %d", got.DF, got.N, s.DF, s.N)
+	}
+	if _, err := decodeSnapshot(data, "w"); err == nil {
+		t.Errorf("decodeSnapshot(other version) succeeded")
+	}
+	// Every truncation and many single-byte changes are refused, without panicking.
+	for n := range len(data) {
+		if _, err := decodeSnapshot(data[:n], "v"); err == nil {
+			t.Fatalf("decodeSnapshot(first %d bytes) succeeded", n)
+		}
+	}
+	for range 200 {
+		b := append([]byte(nil), data...)
+		b[r.IntN(len(b))] ^= byte(1 + r.IntN(255))
+		if _, err := decodeSnapshot(b, "v"); err == nil {
+			t.Fatalf("decodeSnapshot(damaged) succeeded")
+		}
+	}
+}
+
+func TestSnapshotRefusesLocalDates(t *testing.T) {
+	d := &handbook.Document{Reviewed: handbook.Date{Time: time.Date(2025, 1, 2, 0, 0, 0, 0, time.FixedZone("ICT", 7*3600))}}
+	if _, err := encodeSnapshot(&snapshot{Files: []*snapFile{{Doc: d}}}); err == nil {
+		t.Errorf("encodeSnapshot(date outside UTC) succeeded")
+	}
+}
