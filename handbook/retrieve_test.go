@@ -112,3 +112,11 @@ func TestReadEvalCases(t *testing.T) {
 		t.Error("a case without query was accepted")
 	}
 }
+
+func TestDefaultCandidates(t *testing.T) {
+	for _, tc := range []struct{ n, want int }{{0, 40}, {1700, 40}, {10000, 40}, {40000, 80}, {100000, 126}, {1000000, 160}} {
+		if got := handbook.DefaultCandidates(tc.n); got != tc.want {
+			t.Errorf("DefaultCandidates(%d) = %d, want %d", tc.n, got, tc.want)
+		}
+	}
+}
