@@ -43,6 +43,7 @@ func BenchmarkSearchContent(b *testing.B) {
 	a, _ := contentAssistant(b)
 	r := a.Retriever
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
 	gctune.Apply() // as handbook serve runs
 	f := handbook.Filter{Audience: handbook.AudienceInternal, At: handbook.DateOf(time.Now())}
 	rep, err := handbook.Evaluate(b.Context(), cases, func(ctx context.Context, q string) ([]handbook.Hit, error) {

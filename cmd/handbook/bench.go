@@ -676,6 +676,7 @@ func benchInProcess(ctx context.Context, o benchOptions, res *benchResult, conte
 	// Searches below run in this process: with the server's collector
 	// setting, as in `handbook serve`.
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
 	gctune.Apply()
 	// A warm start, step by step, as openApp and App.Sync do it.
 	base := os.DirFS(contentDir)

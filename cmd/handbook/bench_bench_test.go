@@ -102,6 +102,7 @@ func searchFixture(b *testing.B) *benchFixture {
 func BenchmarkSearch(b *testing.B) {
 	f := searchFixture(b)
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
 	gctune.Apply() // as handbook serve runs
 	rep, err := handbook.Evaluate(b.Context(), f.cases, func(ctx context.Context, q string) ([]handbook.Hit, error) {
 		res, err := f.retriever.Search(ctx, handbook.SearchRequest{Query: q, Limit: 10, Filter: f.filter})

@@ -26,7 +26,8 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	log := newLogger(cfg, stderr)
-	log.Debug("garbage collector", "gogc", gctune.Apply())
+	gogc, memLimit := gctune.Apply()
+	log.Debug("garbage collector", "gogc", gogc, "memory_limit", memLimit)
 	app, err := openApp(cfg, log)
 	if err != nil {
 		return err

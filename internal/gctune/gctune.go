@@ -7,7 +7,10 @@
 // GOGC=100 and a small live heap the collector runs every few searches and
 // took about a third of the CPU time of a search on the built-in content
 // (docs/BENCHMARKS.md). GOGC=400 lets the heap grow to five times the live
-// data between collections instead of twice.
+// data between collections instead of twice; a soft memory limit keeps a
+// large knowledge base (100k chunks, a live heap in the hundreds of MB) from
+// growing the heap that far: near the limit the collector runs as often as
+// it needs to.
 package gctune
 
 import (
@@ -15,18 +18,25 @@ import (
 	"runtime/debug"
 )
 
-// Percent is the GOGC value the server runs with unless GOGC is set.
-const Percent = 400
+const (
+	// Percent is the GOGC value the server runs with unless GOGC is set.
+	Percent = 400
+	// MemoryLimit is the soft limit of the Go heap (GOMEMLIMIT) unless
+	// GOMEMLIMIT is set.
+	MemoryLimit = 384 << 20
+)
 
-// Apply sets GOGC to Percent unless the environment sets GOGC (an operator
-// on a small machine may lower it, or set GOMEMLIMIT). It returns the GOGC
-// in effect, -1 meaning off.
-func Apply() int {
-	if v := os.Getenv("GOGC"); v != "" {
-		p := debug.SetGCPercent(100)
-		debug.SetGCPercent(p)
-		return p
+// Apply sets GOGC to Percent and the memory limit to MemoryLimit, each
+// unless the environment sets it (an operator may choose either). It
+// returns the GOGC and the limit in effect; GOGC -1 means off.
+func Apply() (gogc int, limit int64) {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(Percent)
 	}
-	debug.SetGCPercent(Percent)
-	return Percent
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(MemoryLimit)
+	}
+	gogc = debug.SetGCPercent(100)
+	debug.SetGCPercent(gogc)
+	return gogc, debug.SetMemoryLimit(-1)
 }
