@@ -48,8 +48,8 @@ var fieldBoosts = []struct {
 	{"text", boosts{fold: 1, bigram: 1.5, exact: 0.3}},
 }
 
-// expansionWeight scales the boosts of thesaurus expansions relative to the
-// user's own words.
+// expansionWeight scales the boosts of a thesaurus expansion relative to the
+// user's own words (divided by √k when a question has k expansions).
 const expansionWeight = 0.6
 
 func newMapping() (*mapping.IndexMappingImpl, error) {
@@ -343,8 +343,13 @@ func (x *Index) Search(ctx context.Context, q handbook.Query, f handbook.Filter,
 		exact = q.Exact
 	}
 	should := textQuery(exact, q.Terms, q.Common, 1)
+	// k expansions together weigh like √k of them, not k: one synonym
+	// ("CCCD" → "căn cước công dân") keeps its full weight, while a word
+	// with many one-way expansions ("cấp huyện" → "cấp xã", "cấp tỉnh",
+	// …) no longer outweighs the rest of the question.
+	w := expansionWeight / math.Sqrt(float64(max(len(q.Expansions), 1)))
 	for _, e := range q.Expansions {
-		should = append(should, textQuery(nil, handbook.FoldedSyllables(e), q.Common, expansionWeight)...)
+		should = append(should, textQuery(nil, handbook.FoldedSyllables(e), q.Common, w)...)
 	}
 	text := query.NewDisjunctionQuery(should)
 	must, mustNot := filterQueries(f)
