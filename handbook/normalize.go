@@ -129,6 +129,15 @@ type Token struct {
 // Vietnamese words span several syllables; phrases are recovered by bigrams.
 func Tokenize(s string) []Token {
 	var toks []Token
+	eachToken(s, func(start, end int) {
+		toks = append(toks, Token{Text: s[start:end], Start: start, End: end})
+	})
+	return toks
+}
+
+// eachToken calls fn with the byte offsets of each syllable of s (Tokenize
+// without the slice, for callers that keep only a few of them).
+func eachToken(s string, fn func(start, end int)) {
 	start := -1
 	for i, r := range s {
 		if IsWordRune(r) {
@@ -138,14 +147,13 @@ func Tokenize(s string) []Token {
 			continue
 		}
 		if start >= 0 {
-			toks = append(toks, Token{Text: s[start:i], Start: start, End: i})
+			fn(start, i)
 			start = -1
 		}
 	}
 	if start >= 0 {
-		toks = append(toks, Token{Text: s[start:], Start: start, End: len(s)})
+		fn(start, len(s))
 	}
-	return toks
 }
 
 // FoldedSyllables returns the folded, lower-cased syllables of s.

@@ -665,27 +665,6 @@ func collapseSpace(s string) string {
 	return b.String()
 }
 
-// eachToken calls fn with the byte offsets of each syllable of s, as
-// Tokenize would return them.
-func eachToken(s string, fn func(start, end int)) {
-	start := -1
-	for i, r := range s {
-		if IsWordRune(r) {
-			if start < 0 {
-				start = i
-			}
-			continue
-		}
-		if start >= 0 {
-			fn(start, i)
-			start = -1
-		}
-	}
-	if start >= 0 {
-		fn(start, len(s))
-	}
-}
-
 // prefixRunes is the byte length of the first n runes of s (all of s when
 // it is shorter).
 func prefixRunes(s string, n int) int {
