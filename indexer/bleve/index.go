@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"runtime"
 	"strings"
+	"sync"
 
 	"sotay/handbook"
 
@@ -196,23 +198,56 @@ func chunkDoc(c *handbook.Chunk) map[string]any {
 // batchSize bounds memory per batch; bleve persists each batch atomically.
 const batchSize = 500
 
-// Index adds or replaces chunks.
+// Index adds or replaces chunks. Batches go to bleve from several
+// goroutines: bleve analyses a batch on all cores but then builds its
+// segment on the calling goroutine alone, so one caller left the cores idle
+// for a third of the build. Chunk ids are distinct, so the order in which
+// batches land does not matter.
 func (x *Index) Index(ctx context.Context, chunks []handbook.Chunk) error {
-	for start := 0; start < len(chunks); start += batchSize {
+	workers := min(runtime.GOMAXPROCS(0), 4)
+	sem := make(chan struct{}, workers)
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+	)
+	fail := func(err error) {
+		mu.Lock()
+		if firstErr == nil {
+			firstErr = err
+		}
+		mu.Unlock()
+	}
+	failed := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return firstErr != nil
+	}
+	for start := 0; start < len(chunks) && !failed(); start += batchSize {
 		if err := ctx.Err(); err != nil {
-			return err
+			fail(err)
+			break
 		}
 		b := x.idx.NewBatch()
 		for i := start; i < min(start+batchSize, len(chunks)); i++ {
 			if err := b.Index(chunks[i].ID, chunkDoc(&chunks[i])); err != nil {
-				return fmt.Errorf("index chunk %s: %w", chunks[i].ID, err)
+				fail(fmt.Errorf("index chunk %s: %w", chunks[i].ID, err))
+				break
 			}
 		}
-		if err := x.idx.Batch(b); err != nil {
-			return fmt.Errorf("index batch: %w", err)
+		if failed() {
+			break
 		}
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			if err := x.idx.Batch(b); err != nil {
+				fail(fmt.Errorf("index batch: %w", err))
+			}
+		})
 	}
-	return nil
+	wg.Wait()
+	return firstErr
 }
 
 // DeleteDocument removes every chunk of docID.

@@ -1,6 +1,9 @@
 package bleve_test
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -207,5 +210,30 @@ func TestCompactLeavesOneSegment(t *testing.T) {
 	}
 	if n, _ := x.Count(); n != 3 {
 		t.Errorf("%d chunks after compacting, want 3", n)
+	}
+}
+
+// Index sends batches from several goroutines: every chunk lands, and a
+// cancelled context stops it with the context's error.
+func TestIndexManyBatches(t *testing.T) {
+	x, err := bleve.Open(filepath.Join(t.TempDir(), "idx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	var chunks []handbook.Chunk
+	for i := range 2345 {
+		chunks = append(chunks, chunk(fmt.Sprintf("c%04d", i), fmt.Sprintf("Điều %d. Nội dung thứ %d", i, i)))
+	}
+	if err := x.Index(t.Context(), chunks); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := x.Count(); n != uint64(len(chunks)) {
+		t.Errorf("%d chunks indexed, want %d", n, len(chunks))
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := x.Index(ctx, chunks); !errors.Is(err, context.Canceled) {
+		t.Errorf("Index with a cancelled context = %v, want context.Canceled", err)
 	}
 }
