@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -43,8 +42,7 @@ func cmdAsk(ctx context.Context, args []string, getenv func(string) string, stdo
 	mode := fs.String("mode", "auto", "auto, extractive or llm")
 	form := fs.String("form", "short", "short (to read to a caller) or full")
 	focus := fs.String("focus", "", "procedure id a follow-up question is about")
-	at := fs.String("at", "", "answer from texts in force on this date (YYYY-MM-DD), default today")
-	internal := fs.Bool("internal", false, "include internal content")
+	filter := filterFlags(fs)
 	cfg, fset, err := loadWithExtra("ask", args, getenv, stderr, fs)
 	if err != nil {
 		return err
@@ -61,22 +59,13 @@ func cmdAsk(ctx context.Context, args []string, getenv func(string) string, stdo
 		Mode:         handbook.AskMode(*mode),
 		Form:         handbook.AnswerForm(*form),
 		Conversation: handbook.Conversation{Focus: *focus},
-		Filter:       handbook.Filter{Audience: handbook.AudiencePublic, At: handbook.DateOf(time.Now())},
 	}
-	if *internal {
-		req.Filter.Audience = handbook.AudienceInternal
-	}
-	if *at != "" {
-		if req.Filter.At, err = handbook.ParseDate(*at); err != nil {
-			return fmt.Errorf("-at: %w", err)
-		}
+	if req.Filter, err = filter(); err != nil {
+		return err
 	}
 	ans, err := newAssistant(cfg, app).Ask(ctx, req)
 	if err != nil {
-		if e, ok := errors.AsType[*handbook.Error](err); ok {
-			return errors.New(e.Message)
-		}
-		return err
+		return userError(err)
 	}
 	if ans.Fallback != "" && ans.Fallback != handbook.FallbackNotConfigured {
 		log.Warn("answer fell back to quoting the sources", "fallback", ans.Fallback, "detail", ans.FallbackDetail)

@@ -164,6 +164,27 @@ func cmdIndex(ctx context.Context, args []string, getenv func(string) string, st
 // loadWithExtra parses the common options plus a subcommand's own flags.
 // The subcommand flags are registered on extra and copied into the config
 // flag set so that both parse from one argument list.
+// filterFlags adds -at and -internal to fs; the function it returns builds
+// the filter they ask for (public content in force today by default).
+func filterFlags(fs *flag.FlagSet) func() (handbook.Filter, error) {
+	at := fs.String("at", "", "in force on this date (YYYY-MM-DD), default today")
+	internal := fs.Bool("internal", false, "include internal content")
+	return func() (handbook.Filter, error) {
+		f := handbook.Filter{Audience: handbook.AudiencePublic, At: handbook.DateOf(time.Now())}
+		if *internal {
+			f.Audience = handbook.AudienceInternal
+		}
+		if *at != "" {
+			d, err := handbook.ParseDate(*at)
+			if err != nil {
+				return f, fmt.Errorf("-at: %w", err)
+			}
+			f.At = d
+		}
+		return f, nil
+	}
+}
+
 func loadWithExtra(name string, args []string, getenv func(string) string, stderr io.Writer, extra *flag.FlagSet) (Config, *flag.FlagSet, error) {
 	var own, common []string
 	known := map[string]bool{}
@@ -199,8 +220,7 @@ func cmdSearch(ctx context.Context, args []string, getenv func(string) string, s
 	limit := fs.Int("limit", 10, "number of results")
 	kind := fs.String("kind", "", "procedure, regulation, guide, faq or template")
 	field := fs.String("field", "", "procedure field (lĩnh vực)")
-	at := fs.String("at", "", "in force on this date (YYYY-MM-DD), default today")
-	internal := fs.Bool("internal", false, "include internal content")
+	filter := filterFlags(fs)
 	cfg, fset, err := loadWithExtra("search", args, getenv, stderr, fs)
 	if err != nil {
 		return err
@@ -212,24 +232,17 @@ func cmdSearch(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	defer app.Close()
-	f := handbook.Filter{At: handbook.DateOf(time.Now()), Audience: handbook.AudiencePublic, Field: *field}
-	if *internal {
-		f.Audience = handbook.AudienceInternal
+	f, err := filter()
+	if err != nil {
+		return err
 	}
+	f.Field = *field
 	if *kind != "" {
 		f.Kinds = []handbook.Kind{handbook.Kind(*kind)}
 	}
-	if *at != "" {
-		if f.At, err = handbook.ParseDate(*at); err != nil {
-			return fmt.Errorf("-at: %w", err)
-		}
-	}
 	res, err := app.Retriever.Search(ctx, handbook.SearchRequest{Query: q, Limit: *limit, Filter: f})
 	if err != nil {
-		if e, ok := errors.AsType[*handbook.Error](err); ok {
-			return errors.New(e.Message)
-		}
-		return err
+		return userError(err)
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)

@@ -104,7 +104,7 @@ func cmdDraft(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	d, err := dr.Draft(ctx, req)
 	if err != nil {
-		return draftError(err)
+		return userError(err)
 	}
 	printFindings(stderr, d.Findings)
 	if *out != "" {
@@ -257,7 +257,7 @@ func runDraftCheck(ctx context.Context, dr *handbook.Drafter, path string, stdou
 		}
 	}
 	if err != nil {
-		return draftError(err)
+		return userError(err)
 	}
 	printFindings(stdout, fs)
 	errs := 0
@@ -310,12 +310,4 @@ func printFindings(w io.Writer, fs []handbook.Finding) {
 	for _, f := range fs {
 		fmt.Fprintln(w, f.String())
 	}
-}
-
-// draftError shows a domain error's Vietnamese message instead of its cause.
-func draftError(err error) error {
-	if e, ok := errors.AsType[*handbook.Error](err); ok && e.Code != handbook.Internal {
-		return errors.New(e.Message)
-	}
-	return err
 }

@@ -177,9 +177,10 @@ func findUser(ctx context.Context, store handbook.Store, username string) (*hand
 	return u, err
 }
 
-// userError shows a domain error's Vietnamese message.
+// userError shows a domain error's Vietnamese message instead of its cause
+// (an internal error keeps its cause: the message says nothing useful).
 func userError(err error) error {
-	if e, ok := errors.AsType[*handbook.Error](err); ok && e.Message != "" {
+	if e, ok := errors.AsType[*handbook.Error](err); ok && e.Message != "" && e.Code != handbook.Internal {
 		return errors.New(e.Message)
 	}
 	return err
