@@ -146,24 +146,24 @@ func article(n, title, text string) handbook.Section {
 func testLibrary(t *testing.T) *handbook.Library {
 	t.Helper()
 	docs := contentTemplates(t)
-	nd123 := reg("regulations/nghi-dinh-123-2015", "Nghị định 123/2015/NĐ-CP quy định chi tiết một số điều và biện pháp thi hành Luật Hộ tịch",
+	nd123 := reg("regulations/nd-123-2015", "Nghị định 123/2015/NĐ-CP quy định chi tiết một số điều và biện pháp thi hành Luật Hộ tịch",
 		"Nghị định", "123/2015/NĐ-CP", "Chính phủ", "2015-11-15", "2016-01-01", "")
 	nd123.Regulation.AmendedBy = []string{"07/2025/NĐ-CP"}
-	nd61 := reg("regulations/nghi-dinh-61-2018", "Nghị định 61/2018/NĐ-CP về thực hiện cơ chế một cửa, một cửa liên thông trong giải quyết thủ tục hành chính",
+	nd61 := reg("regulations/nd-61-2018", "Nghị định 61/2018/NĐ-CP về thực hiện cơ chế một cửa, một cửa liên thông trong giải quyết thủ tục hành chính",
 		"Nghị định", "61/2018/NĐ-CP", "Chính phủ", "2018-04-23", "2018-04-23", "2025-07-01")
-	nd61.Regulation.ReplacedBy = "regulations/nghi-dinh-118-2025"
+	nd61.Regulation.ReplacedBy = "regulations/nd-118-2025"
 	docs = append(docs,
 		reg("regulations/luat-ho-tich-2014", "Luật Hộ tịch 2014", "Luật", "60/2014/QH13", "Quốc hội", "2014-11-20", "2016-01-01", "",
 			article("16", "Thủ tục đăng ký khai sinh", "Người đi đăng ký khai sinh nộp tờ khai và giấy chứng sinh.")),
 		reg("regulations/luat-to-chuc-chinh-quyen-dia-phuong-2025", "Luật Tổ chức chính quyền địa phương 2025", "Luật", "72/2025/QH15", "Quốc hội", "2025-06-16", "2025-06-16", ""),
 		reg("regulations/luat-to-chuc-chinh-quyen-dia-phuong-2015", "Luật Tổ chức chính quyền địa phương 2015", "Luật", "77/2015/QH13", "Quốc hội", "2015-06-19", "2016-01-01", "2025-03-01"),
-		reg("regulations/nghi-dinh-118-2025", "Nghị định 118/2025/NĐ-CP về thực hiện thủ tục hành chính theo cơ chế một cửa, một cửa liên thông tại Bộ phận Một cửa và Cổng Dịch vụ công quốc gia",
+		reg("regulations/nd-118-2025", "Nghị định 118/2025/NĐ-CP về thực hiện thủ tục hành chính theo cơ chế một cửa, một cửa liên thông tại Bộ phận Một cửa và Cổng Dịch vụ công quốc gia",
 			"Nghị định", "118/2025/NĐ-CP", "Chính phủ", "2025-06-09", "2025-07-01", "",
 			article("1", "Phạm vi điều chỉnh", "Nghị định quy định việc thực hiện thủ tục hành chính theo cơ chế một cửa, một cửa liên thông tại Trung tâm Phục vụ hành chính công cấp tỉnh, cấp xã và trên Cổng Dịch vụ công quốc gia.")),
 		nd61, nd123,
-		reg("regulations/nghi-dinh-07-2025", "Nghị định 07/2025/NĐ-CP sửa đổi, bổ sung một số điều của các nghị định trong lĩnh vực hộ tịch, quốc tịch, chứng thực",
+		reg("regulations/nd-07-2025", "Nghị định 07/2025/NĐ-CP sửa đổi, bổ sung một số điều của các nghị định trong lĩnh vực hộ tịch, quốc tịch, chứng thực",
 			"Nghị định", "07/2025/NĐ-CP", "Chính phủ", "2025-01-09", "2025-01-09", ""),
-		reg("regulations/nghi-dinh-999-2027", "Nghị định 999/2027/NĐ-CP về một việc chưa có hiệu lực",
+		reg("regulations/nd-999-2027", "Nghị định 999/2027/NĐ-CP về một việc chưa có hiệu lực",
 			"Nghị định", "999/2027/NĐ-CP", "Chính phủ", "2026-12-01", "2027-01-01", ""),
 	)
 	return handbook.NewLibrary(docs, nil, nil)
@@ -383,7 +383,7 @@ func TestBasisText(t *testing.T) {
 	for _, tc := range []struct{ doc, anchor, want string }{
 		{"regulations/luat-ho-tich-2014", "", "Luật Hộ tịch ngày 20 tháng 11 năm 2014"},
 		{"regulations/luat-ho-tich-2014", "dieu-16", "Điều 16 Luật Hộ tịch ngày 20 tháng 11 năm 2014"},
-		{"regulations/nghi-dinh-123-2015", "", "Nghị định số 123/2015/NĐ-CP ngày 15 tháng 11 năm 2015 của Chính phủ quy định chi tiết một số điều và biện pháp thi hành Luật Hộ tịch, được sửa đổi, bổ sung bởi Nghị định số 07/2025/NĐ-CP ngày 09 tháng 01 năm 2025 của Chính phủ sửa đổi, bổ sung một số điều của các nghị định trong lĩnh vực hộ tịch, quốc tịch, chứng thực"},
+		{"regulations/nd-123-2015", "", "Nghị định số 123/2015/NĐ-CP ngày 15 tháng 11 năm 2015 của Chính phủ quy định chi tiết một số điều và biện pháp thi hành Luật Hộ tịch, được sửa đổi, bổ sung bởi Nghị định số 07/2025/NĐ-CP ngày 09 tháng 01 năm 2025 của Chính phủ sửa đổi, bổ sung một số điều của các nghị định trong lĩnh vực hộ tịch, quốc tịch, chứng thực"},
 	} {
 		doc, _ := lib.Doc(tc.doc)
 		if got := handbook.BasisText(lib, doc, tc.anchor, at); got != tc.want {
@@ -493,7 +493,7 @@ func TestDraftInvalidInput(t *testing.T) {
 		}, "đã hết hiệu lực vào ngày 05/03/2026; văn bản thay thế: «Nghị định số 118/2025/NĐ-CP»"},
 		{"legal basis not yet in force", func(r *handbook.DraftRequest) {
 			r.Template, r.Fields, r.Date = "quyet-dinh", nil, "2026-03-05"
-			r.LegalBases = []handbook.Reference{{Doc: "regulations/nghi-dinh-999-2027"}}
+			r.LegalBases = []handbook.Reference{{Doc: "regulations/nd-999-2027"}}
 		}, "chưa có hiệu lực"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -516,7 +516,7 @@ func TestDraftInvalidInput(t *testing.T) {
 func TestDraftLegalBasisInForceOnDocumentDate(t *testing.T) {
 	dr := newDrafter(t, nil)
 	req := handbook.DraftRequest{Template: "quyet-dinh", Date: "2025-05-02",
-		LegalBases: []handbook.Reference{{Doc: "regulations/nghi-dinh-61-2018"}}}
+		LegalBases: []handbook.Reference{{Doc: "regulations/nd-61-2018"}}}
 	d, err := dr.Draft(t.Context(), req)
 	if err != nil {
 		t.Fatalf("a basis in force on the document date was refused: %v", err)
@@ -745,7 +745,7 @@ func TestCheck(t *testing.T) {
 		{"missing date line", "quyet-dinh", func(d *handbook.Draft) { d.PlaceDate = "" }, handbook.RuleComponents, E},
 		{"missing required field", "quyet-dinh", func(d *handbook.Draft) { delete(d.Fields, "trich_yeu") }, handbook.RuleTemplate, E},
 		{"expired legal basis", "quyet-dinh", func(d *handbook.Draft) {
-			d.Bases[0] = handbook.Basis{Doc: "regulations/nghi-dinh-61-2018", Text: "Căn cứ Nghị định số 61/2018/NĐ-CP ngày 23 tháng 4 năm 2018 của Chính phủ;"}
+			d.Bases[0] = handbook.Basis{Doc: "regulations/nd-61-2018", Text: "Căn cứ Nghị định số 61/2018/NĐ-CP ngày 23 tháng 4 năm 2018 của Chính phủ;"}
 		}, handbook.RuleBases, E},
 		{"expired legal basis read from text", "quyet-dinh", func(d *handbook.Draft) {
 			d.Bases[0] = handbook.Basis{Text: "Căn cứ Nghị định số 61/2018/NĐ-CP ngày 23 tháng 4 năm 2018 của Chính phủ về thực hiện cơ chế một cửa;"}
