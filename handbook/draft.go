@@ -1364,7 +1364,9 @@ var recipes = map[string]recipe{
 			}
 			article(endSentence(eff))
 			impl := c.value("thi_hanh")
-			if !strings.Contains(Fold(impl), "chiu trach nhiem thi hanh") {
+			// The placeholder's own label mentions "chịu trách nhiệm thi
+			// hành"; only the drafter's words count.
+			if !strings.Contains(Fold(placeholderRE.ReplaceAllString(impl, "")), "chiu trach nhiem thi hanh") {
 				impl = trimEnd(impl) + " chịu trách nhiệm thi hành Quyết định này"
 			}
 			article(trimEnd(impl) + "./.")
@@ -1417,7 +1419,7 @@ var recipes = map[string]recipe{
 		build: func(c *composer, d *Draft) {
 			d.Body = []Paragraph{
 				bodyText(c.issuerName() + " trân trọng kính mời: " + trimEnd(c.value("kinh_moi")) + "."),
-				bodyText("Tới dự " + endSentence(lowerInitial(strings.TrimPrefix(c.value("su_kien"), "Tới dự ")))),
+				bodyText(endSentence("Tới dự " + lowerInitial(strings.TrimPrefix(c.value("su_kien"), "Tới dự ")))),
 			}
 			if v := c.value("chu_tri"); v != "" {
 				d.Body = append(d.Body, leadLine("Chủ trì", trimEnd(v)+"."))
@@ -1496,9 +1498,11 @@ var recipes = map[string]recipe{
 
 var articlePrefixRE = regexp.MustCompile(`^(?i:điều)\s+\d+[a-zđ]?\s*[.:]\s*`)
 
+// endSentence ends s with a full stop unless it already ends with
+// punctuation or is nothing but a placeholder.
 func endSentence(s string) string {
 	s = strings.TrimSpace(s)
-	if s == "" || strings.HasSuffix(s, "]") {
+	if s == "" || placeholderRE.FindString(s) == s {
 		return s
 	}
 	if r, _ := utf8.DecodeLastRuneInString(s); strings.ContainsRune(".!?:;", r) {

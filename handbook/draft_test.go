@@ -289,6 +289,24 @@ func TestDraftGolden(t *testing.T) {
 			golden(t, name+".draft.json", append(js, '\n'))
 		})
 	}
+	// A request that names only the template: every fact is a placeholder.
+	// The handbook/docx tests render these to check that every template
+	// highlights its placeholders in the .docx.
+	for _, tpl := range dr.Templates() {
+		name := strings.TrimPrefix(tpl.ID, "templates/")
+		t.Run(name+"/blank", func(t *testing.T) {
+			d, err := dr.Draft(t.Context(), handbook.DraftRequest{Template: tpl.ID})
+			if err != nil {
+				t.Fatalf("Draft: %v (%s)", err, handbook.ErrorMessage(err))
+			}
+			golden(t, name+".blank.golden", []byte(d.Text()))
+			js, err := json.MarshalIndent(d, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, name+".blank.draft.json", append(js, '\n'))
+		})
+	}
 }
 
 func TestTemplateProblems(t *testing.T) {
