@@ -1640,186 +1640,21 @@ func (dr *Drafter) writeBody(ctx context.Context, c *composer) error {
 			Message: "Không gọi được mô hình ngôn ngữ; phần «" + c.label(target) + "» cần tự soạn."})
 		return nil
 	}
-	known := c.knownFacts()
-	paras := sanitizeLLM(out, known, target == "dieu")
+	paras, replaced := sanitizeLLM(out, c.knownFacts(), target == "dieu")
 	if len(paras) > 0 {
 		c.fields[target] = strings.Join(paras, "\n")
 		c.notes = append(c.notes, Finding{Rule: RuleLLM, Component: ComponentBody, Severity: SeverityWarning,
 			Message: "Phần «" + c.label(target) + "» do mô hình ngôn ngữ soạn theo yêu cầu; cần đọc lại trước khi trình ký."})
+	}
+	if replaced > 0 {
+		c.notes = append(c.notes, Finding{Rule: RuleLLM, Component: ComponentBody, Severity: SeverityWarning,
+			Message: fmt.Sprintf("Mô hình ngôn ngữ đã viết %d chi tiết (số hiệu văn bản, ngày tháng, số liệu, trích dẫn hoặc họ tên) không có trong yêu cầu và văn bản căn cứ; các chi tiết đó được thay bằng chỗ [CẦN BỔ SUNG: …].", replaced)})
 	}
 	return nil
 }
 
 // RuleLLM names findings about machine-written text.
 const RuleLLM = "Soạn thảo tự động (DESIGN.md, Drafting)"
-
-// knownFacts are the document numbers, dates and amounts that the inputs and
-// the knowledge base contain; anything else the LLM writes is replaced.
-type knownFacts struct {
-	numbers map[string]bool
-	dates   map[string]bool
-	amounts map[string]bool
-}
-
-func (c *composer) knownFacts() *knownFacts {
-	k := &knownFacts{numbers: map[string]bool{}, dates: map[string]bool{}, amounts: map[string]bool{}}
-	k.add(c.instructions)
-	for _, v := range c.fields {
-		k.add(v)
-	}
-	for _, s := range []string{c.issuer, c.superior, c.place} {
-		k.add(s)
-	}
-	for _, e := range c.sources {
-		k.add(e.Text)
-		k.add(e.Label)
-	}
-	for _, b := range c.bases {
-		k.add(b.Text)
-	}
-	if c.date.IsSet() {
-		k.dates[c.date.String()] = true
-	}
-	for _, d := range c.lib.All() {
-		if r := d.Regulation; r != nil {
-			if r.Number != "" {
-				k.numbers[strings.ToUpper(r.Number)] = true
-			}
-			for _, dt := range []Date{r.Issued, r.Effective, r.Expired} {
-				if dt.IsSet() {
-					k.dates[dt.String()] = true
-				}
-			}
-		}
-	}
-	return k
-}
-
-// Patterns for facts an LLM must not invent. Document numbers follow the
-// regexes of domain-notes 4.8: normative "30/2020/NĐ-CP", "60/2014/QH13";
-// individual "15/QĐ-UBND", "481/BTP-HTQTCT".
-var (
-	docNumberRE = regexp.MustCompile(`\b\d{1,5}/(?:\d{4}/)?(?:QH\d{2}\b|[A-ZĐ][A-Za-zĐ]*(?:-[A-ZĐ0-9][A-Za-zĐ0-9]*)+)`)
-	longDateRE  = regexp.MustCompile(`(?i:ngày)\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})`)
-	numDateRE   = regexp.MustCompile(`\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\b`)
-	amountRE    = regexp.MustCompile(`\b(\d{1,3}(?:[.,]\d{3})+|\d+(?:[.,]\d+)?)\s*(triệu đồng|tỷ đồng|nghìn đồng|ngàn đồng|triệu|tỷ|đồng|VNĐ|VND)`)
-)
-
-func (k *knownFacts) add(s string) {
-	for _, m := range docNumberRE.FindAllString(s, -1) {
-		k.numbers[strings.ToUpper(m)] = true
-	}
-	for _, d := range findDates(s) {
-		k.dates[d.key] = true
-	}
-	for _, m := range amountRE.FindAllStringSubmatch(s, -1) {
-		k.amounts[amountKey(m[1], m[2])] = true
-	}
-}
-
-type dateMatch struct {
-	start, end int
-	key        string // YYYY-MM-DD; "" when not a calendar date
-}
-
-func findDates(s string) []dateMatch {
-	var out []dateMatch
-	for _, re := range []*regexp.Regexp{longDateRE, numDateRE} {
-		for _, m := range re.FindAllStringSubmatchIndex(s, -1) {
-			day, _ := strconv.Atoi(s[m[2]:m[3]])
-			month, _ := strconv.Atoi(s[m[4]:m[5]])
-			year, _ := strconv.Atoi(s[m[6]:m[7]])
-			key := ""
-			t := time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC)
-			if t.Day() == day && int(t.Month()) == month {
-				key = t.Format(time.DateOnly)
-			}
-			out = append(out, dateMatch{start: m[0], end: m[1], key: key})
-		}
-	}
-	return out
-}
-
-func amountKey(num, unit string) string {
-	digits := strings.Map(func(r rune) rune {
-		if r >= '0' && r <= '9' {
-			return r
-		}
-		return -1
-	}, num)
-	return digits + " " + Fold(unit)
-}
-
-// sanitizeLLM turns model output into body paragraphs: normalised, without
-// Markdown, without lines that belong to other components, and with every
-// document number, date and amount that is not a known fact replaced by a
-// placeholder.
-func sanitizeLLM(out string, known *knownFacts, articles bool) []string {
-	var paras []string
-	for _, l := range strings.Split(Normalize(out), "\n") {
-		l = NormalizeLine(l)
-		if strings.HasPrefix(l, "```") {
-			continue
-		}
-		l = strings.TrimLeft(l, "#>*-•+ ")
-		l = strings.NewReplacer("**", "", "__", "").Replace(l)
-		l = strings.TrimSpace(l)
-		if l == "" || foreignLine(l) {
-			continue
-		}
-		if articles {
-			l = strings.TrimSpace(articlePrefixRE.ReplaceAllString(l, ""))
-		}
-		l = replaceUnknown(l, known)
-		l = truncateRunes(l, MaxFieldRunes)
-		paras = append(paras, l)
-		if len(paras) == maxLLMParagraph {
-			break
-		}
-	}
-	return paras
-}
-
-// foreignLine reports lines that belong to components the LLM must not
-// write: header, căn cứ (legal bases come only from the knowledge base),
-// addressees, signature and nơi nhận.
-func foreignLine(l string) bool {
-	f := Fold(l)
-	for _, p := range []string{"cong hoa xa hoi", "doc lap - tu do", "doc lap – tu do", "so:", "kinh gui", "can cu ", "noi nhan", "luu: vt", "tm. ", "kt. ", "tl. ", "tuq. ", "q. "} {
-		if strings.HasPrefix(f, p) {
-			return true
-		}
-	}
-	return placeDateRE.MatchString(l)
-}
-
-func replaceUnknown(l string, known *knownFacts) string {
-	l = docNumberRE.ReplaceAllStringFunc(l, func(m string) string {
-		if known.numbers[strings.ToUpper(m)] {
-			return m
-		}
-		return Placeholder("số, ký hiệu văn bản")
-	})
-	// Dates: replace from the end so earlier offsets stay valid.
-	ds := findDates(l)
-	slices.SortFunc(ds, func(a, b dateMatch) int { return b.start - a.start })
-	prevStart := len(l) + 1
-	for _, d := range ds {
-		if d.end > prevStart || (d.key != "" && known.dates[d.key]) {
-			continue
-		}
-		l = l[:d.start] + Placeholder("ngày tháng năm") + l[d.end:]
-		prevStart = d.start
-	}
-	l = amountRE.ReplaceAllStringFunc(l, func(m string) string {
-		sm := amountRE.FindStringSubmatch(m)
-		if known.amounts[amountKey(sm[1], sm[2])] {
-			return m
-		}
-		return Placeholder("số tiền")
-	})
-	return l
-}
 
 // ----- rendering -----
 

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -940,4 +941,92 @@ func TestBasisTextTitleWithParenthesis(t *testing.T) {
 	if want := "Luật Tổ chức chính quyền địa phương ngày 16 tháng 6 năm 2025"; got != want {
 		t.Errorf("BasisText = %q, want %q", got, want)
 	}
+}
+
+// TestDraftLLMFactsChecked: the LLM's body goes through the checks answers
+// get (draft_llm.go): figures, quotations, personal names and references to
+// regulations that are not in force are replaced; what the inputs and the
+// cited regulations say is kept.
+func TestDraftLLMFactsChecked(t *testing.T) {
+	llm := &fakeLLM{complete: func(context.Context, []handbook.Message) (string, error) {
+		return "Thành lập Tổ hỗ trợ gồm 07 thành viên do ông Trần Quốc Bảo làm tổ trưởng.\n" +
+			"Tổ làm việc theo Nghị định số 61/2018/NĐ-CP và Nghị định số 118/2025/NĐ-CP.\n" +
+			"Theo Điều 1 Nghị định 118/2025/NĐ-CP, «Nghị định quy định việc thực hiện thủ tục hành chính theo cơ chế một cửa».\n" +
+			"Tổ được hưởng «phụ cấp trách nhiệm bằng 0,3 mức lương cơ sở».\n" +
+			"Giao ông Nguyễn Văn An chỉ đạo Tổ thực hiện nhiệm vụ nêu tại Điều 1, tại thôn 2 và trên đường Trần Phú.\n" +
+			"Tổ hoàn thành nhiệm vụ trong 45 ngày làm việc.\n", nil
+	}}
+	dr := newDrafter(t, llm)
+	req := readRequest(t, "testdata/draft/quyet-dinh.request.json")
+	delete(req.Fields, "dieu")
+	req.Instructions = "Thành lập tổ hỗ trợ dịch vụ công ở thôn 2, nêu nhiệm vụ của tổ."
+	d, err := dr.Draft(t.Context(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var articles []string
+	for _, p := range d.Body {
+		if p.Kind == handbook.ParagraphArticle {
+			articles = append(articles, p.String())
+		}
+	}
+	body := strings.Join(articles, "\n")
+	for _, bad := range []string{"07 thành viên", "Trần Quốc Bảo", "61/2018", "phụ cấp trách nhiệm", "0,3", "45 ngày"} {
+		if strings.Contains(body, bad) {
+			t.Errorf("body keeps the invented %q:\n%s", bad, body)
+		}
+	}
+	for _, want := range []string{
+		"gồm [CẦN BỔ SUNG: số liệu] thành viên do ông [CẦN BỔ SUNG: họ và tên] làm tổ trưởng.",
+		"theo Nghị định số [CẦN BỔ SUNG: số, ký hiệu văn bản] và Nghị định số 118/2025/NĐ-CP.",                              // expired vs in force
+		"Theo Điều 1 Nghị định 118/2025/NĐ-CP, «Nghị định quy định việc thực hiện thủ tục hành chính theo cơ chế một cửa».", // verified quotation
+		"Tổ được hưởng [CẦN BỔ SUNG: trích dẫn, đối chiếu văn bản gốc].",
+		"Giao ông Nguyễn Văn An chỉ đạo Tổ thực hiện nhiệm vụ nêu tại Điều 1, tại thôn 2 và trên đường Trần Phú.", // the signer, an own article, a place
+		"trong [CẦN BỔ SUNG: số liệu] ngày làm việc.",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("body lacks %q:\n%s", want, body)
+		}
+	}
+	var note string
+	for _, f := range d.Findings {
+		if f.Rule == handbook.RuleLLM && strings.Contains(f.Message, "chi tiết") {
+			note = f.Message
+		}
+	}
+	if !strings.Contains(note, "đã viết 5 chi tiết") {
+		t.Errorf("finding about replaced facts = %q, want it to count 5", note)
+	}
+	if errs := errorFindings(d.Findings); len(errs) > 0 {
+		t.Errorf("LLM draft does not pass Check:\n%s", strings.Join(errs, "\n"))
+	}
+}
+
+// FuzzDraftLLMBody: whatever the model returns, drafting succeeds, and a
+// regulation that is not in force on the document date never reaches the
+// body, however the model spells its number.
+func FuzzDraftLLMBody(f *testing.F) {
+	f.Add("Tổ làm việc theo Nghị định số 61/2018/NĐ-CP từ ngày 01/7/2025, kinh phí 5.000.000 đồng.")
+	f.Add("«Nghị định quy định» \"x\" “y” Điều 3 Nghị định 999/2027/NĐ-CP ông Nguyễn Văn B")
+	f.Add("Số: 12/UBND-VP\nKính gửi: Sở\nCăn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;")
+	var once sync.Once
+	var lib *handbook.Library
+	f.Fuzz(func(t *testing.T, out string) {
+		once.Do(func() { lib = testLibrary(t) })
+		llm := &fakeLLM{complete: func(context.Context, []handbook.Message) (string, error) { return out, nil }}
+		dr := &handbook.Drafter{Library: func() *handbook.Library { return lib }, LLM: llm, Now: func() time.Time { return testNow }}
+		req := handbook.DraftRequest{Template: "cong-van", Date: "2026-03-05", Instructions: "đề nghị hỗ trợ máy quét",
+			Fields: map[string]string{"trich_yeu": "đề nghị hỗ trợ thiết bị", "kinh_gui": "Sở Khoa học và Công nghệ"}}
+		d, err := dr.Draft(t.Context(), req)
+		if err != nil {
+			t.Fatalf("Draft: %v", err)
+		}
+		for _, p := range d.Body {
+			for _, gone := range []string{"61/2018/", "77/2015/", "999/2027/"} {
+				if strings.Contains(p.Text, gone) {
+					t.Errorf("body cites %s, not in force on 05/03/2026: %q", gone, p.Text)
+				}
+			}
+		}
+	})
 }
