@@ -298,6 +298,9 @@ type Draft struct {
 	Order []Component `json:"order,omitempty"`
 	// Findings are the validator's findings at drafting time.
 	Findings []Finding `json:"findings,omitempty"`
+	// PromptVersion names the prompt templates when an LLM wrote part of
+	// the body; empty when the draft comes from the fields alone.
+	PromptVersion string `json:"prompt_version,omitempty"`
 }
 
 // Drafter builds drafts from templates in the Library and checks them.
@@ -308,8 +311,12 @@ type Drafter struct {
 	Library func() *Library
 	// LLM, when set, writes body paragraphs from DraftRequest.Instructions.
 	LLM LLM
-	// Prompt builds the LLM messages; nil means DraftPrompt.
+	// Prompt builds the LLM messages (prompts.Draft); it is required with
+	// an LLM.
 	Prompt func(DraftPromptInput) ([]Message, error)
+	// PromptVersion identifies the prompt templates (prompts.Version); it
+	// is recorded on drafts whose body the LLM wrote.
+	PromptVersion string
 	// Now returns the current time; nil means time.Now. It dates the draft
 	// and, when the request has no date, picks the day legal bases must be
 	// in force.
@@ -489,6 +496,8 @@ type composer struct {
 	citations []Citation
 	sources   []DraftSource
 	notes     []Finding
+	// promptVersion is set when the LLM wrote part of the body.
+	promptVersion string
 }
 
 func (c *composer) fieldDef(name string) (TemplateField, bool) {
@@ -1060,6 +1069,8 @@ func (c *composer) compose() *Draft {
 		National: NationalName,
 		Motto:    NationalMotto,
 		Fields:   c.fields,
+
+		PromptVersion: c.promptVersion,
 	}
 	if c.has(ComponentSuperior) {
 		d.Superior = issuerLines(c.superior)
@@ -1569,34 +1580,11 @@ type DraftPromptInput struct {
 	Issuer       string
 	Part         string // label of the part the model writes
 	Instructions string
-	Fields       []PromptField
-	Sources      []DraftSource
-}
-
-// DraftPrompt is the built-in drafting prompt: the rules in the system
-// message, the user's instructions and sources delimited in the user message.
-func DraftPrompt(in DraftPromptInput) ([]Message, error) {
-	sys := "Bạn là chuyên viên soạn thảo văn bản hành chính của Ủy ban nhân dân cấp xã, viết theo Nghị định 30/2020/NĐ-CP.\n" +
-		"Chỉ viết phần «" + in.Part + "» của văn bản, mỗi đoạn trên một dòng, văn phong hành chính, ngắn gọn.\n" +
-		"Không viết quốc hiệu, tên cơ quan, số, ký hiệu, ngày tháng ban hành, căn cứ, nơi nhận, chữ ký.\n" +
-		"Không tự đặt số hiệu văn bản, ngày tháng, số tiền, họ tên: chỉ dùng những gì có trong yêu cầu và trích dẫn; thiếu thì ghi [CẦN BỔ SUNG: <nội dung cần bổ sung>].\n" +
-		"Chỉ dựa vào các trích dẫn văn bản pháp luật được cung cấp."
-	var u strings.Builder
-	fmt.Fprintf(&u, "Loại văn bản: %s\n", in.DocType)
-	if in.Subject != "" {
-		fmt.Fprintf(&u, "Trích yếu: %s\n", in.Subject)
-	}
-	if in.Issuer != "" {
-		fmt.Fprintf(&u, "Cơ quan ban hành: %s\n", in.Issuer)
-	}
-	for _, f := range in.Fields {
-		fmt.Fprintf(&u, "%s: %s\n", f.Label, f.Value)
-	}
-	u.WriteString("\n<yeu_cau>\n" + in.Instructions + "\n</yeu_cau>\n")
-	for i, e := range in.Sources {
-		fmt.Fprintf(&u, "\n<trich_dan so=\"%d\" nguon=\"%s\">\n%s\n</trich_dan>\n", i+1, e.Label, e.Text)
-	}
-	return []Message{{Role: "system", Content: sys}, {Role: "user", Content: u.String()}}, nil
+	// Articles is set when each line the model writes is an article of a
+	// quyết định (the drafter numbers them).
+	Articles bool
+	Fields   []PromptField
+	Sources  []DraftSource
 }
 
 // writeBody asks the LLM for the recipe's target field when the request
@@ -1615,6 +1603,7 @@ func (dr *Drafter) writeBody(ctx context.Context, c *composer) error {
 		Issuer:       NormalizeLine(c.issuer),
 		Part:         c.label(target),
 		Instructions: c.instructions,
+		Articles:     target == "dieu",
 		Sources:      c.sources,
 	}
 	for _, f := range c.tpl.Fields {
@@ -1622,11 +1611,10 @@ func (dr *Drafter) writeBody(ctx context.Context, c *composer) error {
 			in.Fields = append(in.Fields, PromptField{Label: f.Label, Value: v})
 		}
 	}
-	prompt := dr.Prompt
-	if prompt == nil {
-		prompt = DraftPrompt
+	if dr.Prompt == nil {
+		return fmt.Errorf("draft: an LLM is configured without a prompt")
 	}
-	msgs, err := prompt(in)
+	msgs, err := dr.Prompt(in)
 	if err != nil {
 		return fmt.Errorf("draft: build prompt: %w", err)
 	}
@@ -1643,6 +1631,7 @@ func (dr *Drafter) writeBody(ctx context.Context, c *composer) error {
 	paras, replaced := sanitizeLLM(out, c.knownFacts(), target == "dieu")
 	if len(paras) > 0 {
 		c.fields[target] = strings.Join(paras, "\n")
+		c.promptVersion = dr.PromptVersion
 		c.notes = append(c.notes, Finding{Rule: RuleLLM, Component: ComponentBody, Severity: SeverityWarning,
 			Message: "Phần «" + c.label(target) + "» do mô hình ngôn ngữ soạn theo yêu cầu; cần đọc lại trước khi trình ký."})
 	}

@@ -175,7 +175,19 @@ var testNow = time.Date(2026, 3, 5, 9, 30, 0, 0, time.UTC)
 func newDrafter(t *testing.T, llm handbook.LLM) *handbook.Drafter {
 	t.Helper()
 	lib := testLibrary(t)
-	return &handbook.Drafter{Library: func() *handbook.Library { return lib }, LLM: llm, Now: func() time.Time { return testNow }}
+	return &handbook.Drafter{Library: func() *handbook.Library { return lib }, LLM: llm, Now: func() time.Time { return testNow },
+		Prompt: testDraftPrompt, PromptVersion: "draft-test-1"}
+}
+
+// testDraftPrompt stands in for prompts.Draft (which the prompts package
+// tests with golden files): the input as JSON in the user message, so tests
+// can see what the drafter gave the model.
+func testDraftPrompt(in handbook.DraftPromptInput) ([]handbook.Message, error) {
+	b, err := json.Marshal(in)
+	if err != nil {
+		return nil, err
+	}
+	return []handbook.Message{{Role: "system", Content: "soạn thảo"}, {Role: "user", Content: string(b)}}, nil
 }
 
 func readRequest(t *testing.T, path string) handbook.DraftRequest {
@@ -611,14 +623,43 @@ func TestDraftLLMInventionsBecomePlaceholders(t *testing.T) {
 	if !slices.ContainsFunc(d.Findings, func(f handbook.Finding) bool { return f.Rule == handbook.RuleLLM }) {
 		t.Error("no finding says the body was machine-written")
 	}
-	// The prompt: rules in the system message, the user's words only in the user message.
-	if len(llm.msgs) != 2 || llm.msgs[0].Role != "system" || strings.Contains(llm.msgs[0].Content, req.Instructions) {
+	// What the model was given: the instructions, the part to write and the
+	// cited regulations' text as its only sources.
+	var in handbook.DraftPromptInput
+	if len(llm.msgs) != 2 || json.Unmarshal([]byte(llm.msgs[1].Content), &in) != nil {
 		t.Fatalf("messages = %+v", llm.msgs)
 	}
-	for _, want := range []string{req.Instructions, "Nghị định số 118/2025/NĐ-CP", "Điều 1. Phạm vi điều chỉnh"} {
-		if !strings.Contains(llm.msgs[1].Content, want) {
-			t.Errorf("user message lacks %q", want)
+	if in.Instructions != req.Instructions || in.Part != "Nội dung các điều" || !in.Articles || in.DocType != "Quyết định" {
+		t.Errorf("prompt input = %+v", in)
+	}
+	var sources []string
+	for _, s := range in.Sources {
+		sources = append(sources, s.Label+"\n"+s.Text)
+	}
+	for _, want := range []string{"Nghị định số 118/2025/NĐ-CP", "Điều 1. Phạm vi điều chỉnh"} {
+		if !strings.Contains(strings.Join(sources, "\n"), want) {
+			t.Errorf("sources lack %q: %q", want, sources)
 		}
+	}
+	if d.PromptVersion != "draft-test-1" {
+		t.Errorf("PromptVersion = %q, want the drafter's", d.PromptVersion)
+	}
+}
+
+// TestDraftLLMWithoutPrompt: an LLM without a prompt is a wiring mistake,
+// reported as such rather than drafted around.
+func TestDraftLLMWithoutPrompt(t *testing.T) {
+	llm := &fakeLLM{complete: func(context.Context, []handbook.Message) (string, error) { return "x", nil }}
+	dr := newDrafter(t, llm)
+	dr.Prompt = nil
+	req := readRequest(t, "testdata/draft/cong-van.request.json")
+	delete(req.Fields, "noi_dung")
+	req.Instructions = "đề nghị hỗ trợ"
+	if _, err := dr.Draft(t.Context(), req); err == nil || handbook.ErrorCode(err) == handbook.Invalid {
+		t.Errorf("Draft with an LLM and no prompt: error = %v, want an internal error", err)
+	}
+	if llm.calls != 0 {
+		t.Errorf("LLM called %d times without a prompt", llm.calls)
 	}
 }
 
@@ -1014,7 +1055,7 @@ func FuzzDraftLLMBody(f *testing.F) {
 	f.Fuzz(func(t *testing.T, out string) {
 		once.Do(func() { lib = testLibrary(t) })
 		llm := &fakeLLM{complete: func(context.Context, []handbook.Message) (string, error) { return out, nil }}
-		dr := &handbook.Drafter{Library: func() *handbook.Library { return lib }, LLM: llm, Now: func() time.Time { return testNow }}
+		dr := &handbook.Drafter{Library: func() *handbook.Library { return lib }, LLM: llm, Now: func() time.Time { return testNow }, Prompt: testDraftPrompt}
 		req := handbook.DraftRequest{Template: "cong-van", Date: "2026-03-05", Instructions: "đề nghị hỗ trợ máy quét",
 			Fields: map[string]string{"trich_yeu": "đề nghị hỗ trợ thiết bị", "kinh_gui": "Sở Khoa học và Công nghệ"}}
 		d, err := dr.Draft(t.Context(), req)

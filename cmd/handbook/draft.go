@@ -17,6 +17,7 @@ import (
 	"sotay/handbook"
 	"sotay/handbook/docx"
 	"sotay/handbook/openai"
+	"sotay/prompts"
 )
 
 // docxCodec gives the server the .docx writer and reader.
@@ -30,13 +31,20 @@ var docxCodec = api.DocxCodec{Render: docx.Render, Check: docx.Check}
 func newDrafter(cfg Config, app *App, within time.Duration) *handbook.Drafter {
 	dr := &handbook.Drafter{Library: app.Library}
 	if cfg.LLMURL != "" {
-		timeout := cfg.LLMTimeout
-		if budget := within * 2 / 3; budget > 0 && (timeout <= 0 || timeout > budget) {
-			timeout = budget
-		}
-		dr.LLM = openai.NewChat(cfg.LLMURL, cfg.LLMKey, cfg.LLMModel, timeout)
+		dr.LLM = openai.NewChat(cfg.LLMURL, cfg.LLMKey, cfg.LLMModel, draftLLMTimeout(cfg.LLMTimeout, within))
+		dr.Prompt, dr.PromptVersion = prompts.Draft, prompts.Version("draft")
 	}
 	return dr
+}
+
+// draftLLMTimeout is the time the model gets for a draft's body: the
+// configured LLM timeout, but at most two thirds of the request's time
+// (within; 0 means no limit).
+func draftLLMTimeout(configured, within time.Duration) time.Duration {
+	if budget := within * 2 / 3; budget > 0 && (configured <= 0 || configured > budget) {
+		return budget
+	}
+	return configured
 }
 
 const draftUsage = `Cách dùng:

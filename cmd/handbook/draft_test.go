@@ -19,6 +19,7 @@ import (
 	"sotay/handbook/docx"
 	"sotay/handbook/openai/openaitest"
 	"sotay/indexer"
+	"sotay/prompts"
 )
 
 // quyetDinh is a complete quyết định: every required field, the number, the
@@ -343,16 +344,34 @@ func TestNewDrafterLLM(t *testing.T) {
 		t.Errorf("body not written by the model (note %q):\n%s", llmNote(d), d.Text())
 	}
 
+	if d.PromptVersion == "" || d.PromptVersion != prompts.Version("draft") {
+		t.Errorf("PromptVersion = %q, want %q", d.PromptVersion, prompts.Version("draft"))
+	}
+	if msgs := fake.ChatRequests(); len(msgs) == 0 || !strings.Contains(msgs[len(msgs)-1].Prompt(), "=== YÊU CẦU ===") {
+		t.Errorf("the model was not given prompts.Draft")
+	}
+
+	// A model that does not answer within its budget (two thirds of 600ms)
+	// leaves the draft built from the fields, with a warning.
 	fake.Script(openaitest.Stall(5 * time.Second))
-	start := time.Now()
 	d, err = dr.Draft(t.Context(), req)
 	if err != nil {
 		t.Fatalf("a slow model must not fail the draft: %v", err)
 	}
-	if took := time.Since(start); took > 3*time.Second {
-		t.Errorf("drafting waited %v for a stalled model, want about 400ms (two thirds of the request time)", took)
-	}
 	if !strings.Contains(llmNote(d), "Không gọi được") {
 		t.Errorf("no warning that the body must be written by hand: %v", d.Findings)
+	}
+}
+
+func TestDraftLLMTimeout(t *testing.T) {
+	for _, tc := range []struct{ configured, within, want time.Duration }{
+		{time.Minute, 600 * time.Millisecond, 400 * time.Millisecond}, // the request's budget wins
+		{time.Second, time.Minute, time.Second},                       // the configured timeout wins
+		{0, 30 * time.Second, 20 * time.Second},                       // no configured timeout
+		{time.Minute, 0, time.Minute},                                 // the CLI: no request limit
+	} {
+		if got := draftLLMTimeout(tc.configured, tc.within); got != tc.want {
+			t.Errorf("draftLLMTimeout(%v, %v) = %v, want %v", tc.configured, tc.within, got, tc.want)
+		}
 	}
 }
