@@ -764,6 +764,15 @@ func (c *composer) resolveBases(refs []Reference) error {
 		}
 		seen[key] = true
 		c.bases = append(c.bases, Basis{Doc: doc.ID, Article: anchor, Text: "Căn cứ " + BasisText(c.lib, doc, anchor, c.at)})
+		// BasisText names the amending texts the knowledge base holds; one
+		// it lacks cannot be cited, but the drafter must know of it.
+		for _, a := range amendedBy(doc) {
+			if lookupRegulation(c.lib, a) == nil {
+				c.notes = append(c.notes, Finding{Rule: RuleCitation, Component: ComponentBases, Severity: SeverityWarning,
+					Message: fmt.Sprintf("«%s» đã được sửa đổi, bổ sung bởi văn bản số %s, văn bản này chưa có trong Sổ tay nên dòng căn cứ chưa ghi; hãy đối chiếu văn bản hợp nhất và bổ sung nếu cần.",
+						displayName(doc), a)})
+			}
+		}
 		url := "/docs/" + doc.ID
 		if anchor != "" {
 			url += "#" + anchor
@@ -772,6 +781,13 @@ func (c *composer) resolveBases(refs []Reference) error {
 		c.sources = append(c.sources, regulationSource(doc, anchor))
 	}
 	return nil
+}
+
+func amendedBy(doc *Document) []string {
+	if doc.Regulation == nil {
+		return nil
+	}
+	return doc.Regulation.AmendedBy
 }
 
 func anchorOrRaw(anchor string) string {

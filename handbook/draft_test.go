@@ -153,14 +153,18 @@ func testLibrary(t *testing.T) *handbook.Library {
 	nd61 := reg("regulations/nd-61-2018", "Nghị định 61/2018/NĐ-CP về thực hiện cơ chế một cửa, một cửa liên thông trong giải quyết thủ tục hành chính",
 		"Nghị định", "61/2018/NĐ-CP", "Chính phủ", "2018-04-23", "2018-04-23", "2025-07-01")
 	nd61.Regulation.ReplacedBy = "regulations/nd-118-2025"
+	// As in content/regulations/nd-118-2025.md, amended by a decree the
+	// knowledge base does not hold.
+	nd118 := reg("regulations/nd-118-2025", "Nghị định 118/2025/NĐ-CP về thực hiện thủ tục hành chính theo cơ chế một cửa, một cửa liên thông tại Bộ phận Một cửa và Cổng Dịch vụ công quốc gia",
+		"Nghị định", "118/2025/NĐ-CP", "Chính phủ", "2025-06-09", "2025-07-01", "",
+		article("1", "Phạm vi điều chỉnh", "Nghị định quy định việc thực hiện thủ tục hành chính theo cơ chế một cửa, một cửa liên thông tại Trung tâm Phục vụ hành chính công cấp tỉnh, cấp xã và trên Cổng Dịch vụ công quốc gia."))
+	nd118.Regulation.AmendedBy = []string{"367/2025/NĐ-CP"}
 	docs = append(docs,
 		reg("regulations/luat-ho-tich-2014", "Luật Hộ tịch 2014", "Luật", "60/2014/QH13", "Quốc hội", "2014-11-20", "2016-01-01", "",
 			article("16", "Thủ tục đăng ký khai sinh", "Người đi đăng ký khai sinh nộp tờ khai và giấy chứng sinh.")),
 		reg("regulations/luat-to-chuc-chinh-quyen-dia-phuong-2025", "Luật Tổ chức chính quyền địa phương 2025", "Luật", "72/2025/QH15", "Quốc hội", "2025-06-16", "2025-06-16", ""),
 		reg("regulations/luat-to-chuc-chinh-quyen-dia-phuong-2015", "Luật Tổ chức chính quyền địa phương 2015", "Luật", "77/2015/QH13", "Quốc hội", "2015-06-19", "2016-01-01", "2025-03-01"),
-		reg("regulations/nd-118-2025", "Nghị định 118/2025/NĐ-CP về thực hiện thủ tục hành chính theo cơ chế một cửa, một cửa liên thông tại Bộ phận Một cửa và Cổng Dịch vụ công quốc gia",
-			"Nghị định", "118/2025/NĐ-CP", "Chính phủ", "2025-06-09", "2025-07-01", "",
-			article("1", "Phạm vi điều chỉnh", "Nghị định quy định việc thực hiện thủ tục hành chính theo cơ chế một cửa, một cửa liên thông tại Trung tâm Phục vụ hành chính công cấp tỉnh, cấp xã và trên Cổng Dịch vụ công quốc gia.")),
+		nd118,
 		nd61, nd123,
 		reg("regulations/nd-07-2025", "Nghị định 07/2025/NĐ-CP sửa đổi, bổ sung một số điều của các nghị định trong lĩnh vực hộ tịch, quốc tịch, chứng thực",
 			"Nghị định", "07/2025/NĐ-CP", "Chính phủ", "2025-01-09", "2025-01-09", ""),
@@ -399,6 +403,11 @@ func TestDraftLines(t *testing.T) {
 	}
 	if last := d.Body[len(d.Body)-1]; last.Lead != "Điều 4." || !strings.HasSuffix(last.Text, "chịu trách nhiệm thi hành Quyết định này./.") {
 		t.Errorf("last article = %+v", last)
+	}
+	if !slices.ContainsFunc(d.Findings, func(f handbook.Finding) bool {
+		return f.Rule == handbook.RuleCitation && f.Severity == handbook.SeverityWarning && strings.Contains(f.Message, "367/2025/NĐ-CP")
+	}) {
+		t.Errorf("no warning that Nghị định 118/2025 was amended by a decree the knowledge base lacks: %v", d.Findings)
 	}
 	if d.Recipients[0] != "Như Điều 4;" {
 		t.Errorf("first recipient = %q, want %q", d.Recipients[0], "Như Điều 4;")
@@ -751,8 +760,16 @@ func TestParseDraftTextRoundTrip(t *testing.T) {
 				pbases = append(pbases, b.Text)
 			}
 			check("Bases", pbases, bases)
-			if errs := errorFindings(dr.Check(p, handbook.Date{})); len(errs) > 0 {
+			fs := dr.Check(p, handbook.Date{})
+			if errs := errorFindings(fs); len(errs) > 0 {
 				t.Errorf("parsed text has errors:\n%s", strings.Join(errs, "\n"))
+			}
+			// The căn cứ the drafter wrote match the knowledge base, so
+			// reading them back finds nothing to say about them.
+			for _, f := range fs {
+				if f.Component == handbook.ComponentBases {
+					t.Errorf("finding on a generated căn cứ: %s", f)
+				}
 			}
 		})
 	}
@@ -815,6 +832,18 @@ func TestCheck(t *testing.T) {
 		}, handbook.RuleBases, E},
 		{"legal basis not in the knowledge base", "quyet-dinh", func(d *handbook.Draft) {
 			d.Bases[0] = handbook.Basis{Text: "Căn cứ Quyết định số 12/QĐ-UBND ngày 02 tháng 01 năm 2026 của Ủy ban nhân dân tỉnh;"}
+		}, handbook.RuleBases, W},
+		{"wrong issuing date of a basis read from text", "quyet-dinh", func(d *handbook.Draft) {
+			d.Bases[1] = handbook.Basis{Text: "Căn cứ Nghị định số 118/2025/NĐ-CP ngày 10 tháng 6 năm 2025 của Chính phủ về thực hiện thủ tục hành chính theo cơ chế một cửa;"}
+		}, handbook.RuleCitation, E},
+		{"basis date not zero-padded", "quyet-dinh", func(d *handbook.Draft) {
+			d.Bases[1] = handbook.Basis{Text: "Căn cứ Nghị định số 118/2025/NĐ-CP ngày 9 tháng 6 năm 2025 của Chính phủ về thực hiện thủ tục hành chính theo cơ chế một cửa;"}
+		}, handbook.RuleCitation, W},
+		{"basis date in figures", "quyet-dinh", func(d *handbook.Draft) {
+			d.Bases[1] = handbook.Basis{Text: "Căn cứ Nghị định số 118/2025/NĐ-CP ngày 09/6/2025 của Chính phủ về thực hiện thủ tục hành chính theo cơ chế một cửa;"}
+		}, handbook.RuleCitation, W},
+		{"basis article the knowledge base lacks", "quyet-dinh", func(d *handbook.Draft) {
+			d.Bases[1] = handbook.Basis{Text: "Căn cứ Điều 99 Nghị định số 118/2025/NĐ-CP ngày 09 tháng 6 năm 2025 của Chính phủ về thực hiện thủ tục hành chính theo cơ chế một cửa;"}
 		}, handbook.RuleBases, W},
 		{"law cited with its number", "quyet-dinh", func(d *handbook.Draft) {
 			d.Bases[0].Text = "Căn cứ Luật Tổ chức chính quyền địa phương số 72/2025/QH15 ngày 16 tháng 6 năm 2025;"
