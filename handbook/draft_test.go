@@ -1100,3 +1100,54 @@ func FuzzDraftLLMBody(f *testing.F) {
 		}
 	})
 }
+
+// TestSignatureBlocks: each signing authority of Phụ lục I, Phần I, mục
+// II.7.b gives its block, and the validator accepts it.
+func TestSignatureBlocks(t *testing.T) {
+	dr := newDrafter(t, nil)
+	for _, tc := range []struct {
+		name   string
+		signer handbook.Signer
+		want   []string
+	}{
+		{"TM.", handbook.Signer{Authority: "TM.", Collective: "Ủy ban nhân dân", Title: "Chủ tịch"}, []string{"TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"}},
+		{"TM. from the issuer", handbook.Signer{Authority: "tm", Title: "Chủ tịch"}, []string{"TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"}},
+		{"KT.", handbook.Signer{Authority: "KT.", Head: "Chủ tịch", Title: "Phó Chủ tịch"}, []string{"KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"}},
+		{"TM. and KT.", handbook.Signer{Authority: "K/T", Collective: "Ủy ban nhân dân", Head: "Chủ tịch", Title: "Phó Chủ tịch"},
+			[]string{"TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"}},
+		{"Q.", handbook.Signer{Authority: "Q.", Head: "Chủ tịch", Title: "Phó Chủ tịch"}, []string{"Q. CHỦ TỊCH"}},
+		{"TL.", handbook.Signer{Authority: "TL.", Head: "Chủ tịch", Title: "Chánh Văn phòng"}, []string{"TL. CHỦ TỊCH", "CHÁNH VĂN PHÒNG"}},
+		{"TUQ.", handbook.Signer{Authority: "TUQ.", Head: "Chủ tịch", Title: "Trưởng Công an xã"}, []string{"TUQ. CHỦ TỊCH", "TRƯỞNG CÔNG AN XÃ"}},
+		{"the head", handbook.Signer{Title: "Chủ tịch"}, []string{"CHỦ TỊCH"}},
+		{"TL. without the head", handbook.Signer{Authority: "TL.", Title: "Chánh Văn phòng"}, []string{"TL. [CẦN BỔ SUNG: CHỨC VỤ NGƯỜI ĐỨNG ĐẦU]", "CHÁNH VĂN PHÒNG"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req := readRequest(t, "testdata/draft/cong-van.request.json")
+			tc.signer.Name = "Trần Thị Bình"
+			req.Signer = tc.signer
+			d, err := dr.Draft(t.Context(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := d.Signatures[0].Lines; !slices.Equal(got, tc.want) {
+				t.Errorf("signature lines = %q, want %q", got, tc.want)
+			}
+			if d.Signatures[0].Name != "Trần Thị Bình" {
+				t.Errorf("name = %q", d.Signatures[0].Name)
+			}
+			for _, f := range d.Findings {
+				if f.Rule == handbook.RuleSignature && f.Severity == handbook.SeverityError {
+					t.Errorf("Check: %s", f)
+				}
+			}
+			// Read back from the text, the block is the same.
+			p, err := handbook.ParseDraftText(d.Text())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(p.Signatures) != 1 || !slices.Equal(p.Signatures[0].Lines, tc.want) {
+				t.Errorf("parsed signatures = %+v", p.Signatures)
+			}
+		})
+	}
+}
