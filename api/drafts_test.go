@@ -703,3 +703,48 @@ func TestDraftSampleRequests(t *testing.T) {
 		})
 	}
 }
+
+// TestDraftPageBadInput: the web form answers bad input (issue 7, point 5)
+// with the Vietnamese reason above the form, keeps what was typed, and the
+// server goes on serving.
+func TestDraftPageBadInput(t *testing.T) {
+	env := newDraftServer(t)
+	big := strings.Repeat("a", 1<<20)
+	for _, tc := range []struct {
+		name string
+		form url.Values
+		want string
+		keep string // a value the form must show again
+	}{
+		{"unknown type", url.Values{"template": {"hop-dong-mua-ban"}}, "Không có mẫu văn bản «hop-dong-mua-ban»", ""},
+		{"1 MB field", url.Values{"template": {"cong-van"}, "issuer": {"Ủy ban nhân dân xã Suối Mây"}, "f.noi_dung": {big}},
+			"Trường «Nội dung công văn» quá dài", "Ủy ban nhân dân xã Suối Mây"},
+		{"control character", url.Values{"template": {"cong-van"}, "f.trich_yeu": {"đề nghị hỗ trợ"}, "signer_name": {"Nguyễn\x07 An"}},
+			"Trường «Họ tên người ký» chứa ký tự điều khiển", "đề nghị hỗ trợ"},
+		{"bidi override", url.Values{"template": {"cong-van"}, "issuer": {"Ủy ban \u202enhân dân"}}, "ký tự điều khiển", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := draftDo(t, env.h, http.MethodPost, "/drafts", draftToken, "application/x-www-form-urlencoded", []byte(tc.form.Encode()))
+			if rec.Code != http.StatusBadRequest {
+				t.Fatalf("POST /drafts = %d, want 400\n%.1500s", rec.Code, rec.Body)
+			}
+			body := rec.Body.String()
+			if !strings.Contains(body, `class="banner error"`) || !strings.Contains(body, tc.want) {
+				t.Errorf("the page does not show %q in an error banner\n%.3000s", tc.want, body)
+			}
+			if tc.keep != "" && !strings.Contains(body, `value="`+tc.keep+`"`) && !strings.Contains(body, ">"+tc.keep+"<") {
+				t.Errorf("the form lost %q", tc.keep)
+			}
+			if tc.form.Get("f.noi_dung") == big {
+				if strings.Contains(body, big) || !strings.Contains(body, strings.Repeat("a", handbook.MaxFieldRunes)) ||
+					!strings.Contains(body, "chỉ giữ lại 20.000 ký tự đầu") {
+					t.Errorf("the form should keep the first 20.000 characters of the 1 MB value and say so")
+				}
+			}
+			checkHTML(t, rec.Body.Bytes())
+		})
+	}
+	if rec := draftDo(t, env.h, http.MethodGet, "/drafts?template=cong-van", draftToken, "", nil); rec.Code != http.StatusOK {
+		t.Errorf("after bad input GET /drafts?template=cong-van = %d", rec.Code)
+	}
+}
