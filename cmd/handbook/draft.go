@@ -312,10 +312,19 @@ func checkJSONFile(ctx context.Context, dr *handbook.Drafter, b []byte) ([]handb
 	return dr.Check(d, handbook.Date{}), nil
 }
 
-// printFindings writes one finding per line: severity, component, message
-// and the rule it comes from.
+// printFindings writes one finding per line for the drafter, in
+// Vietnamese: severity, component, message and the rule it comes from
+// ("lỗi: Số, ký hiệu: … (Phụ lục I, Phần I, mục II.3 …)").
 func printFindings(w io.Writer, fs []handbook.Finding) {
 	for _, f := range fs {
-		fmt.Fprintln(w, f.String())
+		sev := "cảnh báo"
+		if f.Severity == handbook.SeverityError {
+			sev = "lỗi"
+		}
+		if f.Component != "" {
+			fmt.Fprintf(w, "%s: %s: %s (%s)\n", sev, f.Component.Label(), f.Message, f.Rule)
+		} else {
+			fmt.Fprintf(w, "%s: %s (%s)\n", sev, f.Message, f.Rule)
+		}
 	}
 }

@@ -164,7 +164,7 @@ func TestDraftCLI(t *testing.T) {
 			if code := exitCode(err); code != 1 {
 				t.Errorf("draft -check %s: exit %d (%v), want 1\n%s", filepath.Base(f), code, err, out)
 			}
-			if !strings.Contains(out, handbook.RuleAbbreviation) || !regexp.MustCompile(`(?m)^error: `).MatchString(out) {
+			if !strings.Contains(out, handbook.RuleAbbreviation) || !regexp.MustCompile(`(?m)^lỗi: Số, ký hiệu: `).MatchString(out) {
 				t.Errorf("draft -check %s does not name rule %q:\n%s", filepath.Base(f), handbook.RuleAbbreviation, out)
 			}
 		}
