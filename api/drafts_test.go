@@ -23,6 +23,7 @@ import (
 	"sotay/content"
 	"sotay/handbook"
 	"sotay/handbook/docx"
+	"sotay/handbook/sqlite"
 	"sotay/indexer"
 )
 
@@ -746,5 +747,53 @@ func TestDraftPageBadInput(t *testing.T) {
 	}
 	if rec := draftDo(t, env.h, http.MethodGet, "/drafts?template=cong-van", draftToken, "", nil); rec.Code != http.StatusOK {
 		t.Errorf("after bad input GET /drafts?template=cong-van = %d", rec.Code)
+	}
+}
+
+// TestDraftsSharedBetweenReplicas: with a DraftStore (as cmd/handbook passes
+// the SQLite or PostgreSQL state store), a draft made on one replica opens
+// and downloads on another, and expires after a day on both.
+func TestDraftsSharedBetweenReplicas(t *testing.T) {
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "handbook.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	clk := &draftClock{t: draftNow}
+	st.Now = clk.Now
+	replica := func() http.Handler {
+		return newDraftServer(t, func(o *api.Options) { o.Drafts = st; o.Now = clk.Now }).h
+	}
+	a, b := replica(), replica()
+	req, err := os.ReadFile("../handbook/testdata/draft/cong-van.request.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := draftDo(t, a, http.MethodPost, "/api/v1/drafts", draftToken, "application/json", req)
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("POST on replica A = %d\n%s", rec.Code, rec.Body)
+	}
+	made := decodeBody[draftBody](t, rec)
+	got := draftDo(t, b, http.MethodGet, "/api/v1/drafts/"+made.ID, draftToken, "", nil)
+	if got.Code != http.StatusOK || decodeBody[draftBody](t, got).Text != made.Text {
+		t.Fatalf("GET on replica B = %d\n%.500s", got.Code, got.Body)
+	}
+	file := draftDo(t, b, http.MethodGet, made.DocxURL, draftToken, "", nil)
+	if file.Code != http.StatusOK || !strings.Contains(docxPart(t, file.Body.Bytes(), "word/document.xml"), "UBND-VP") {
+		t.Errorf("GET %s on replica B = %d", made.DocxURL, file.Code)
+	}
+	page := draftDo(t, b, http.MethodGet, "/drafts/"+made.ID, draftToken, "", nil)
+	if page.Code != http.StatusOK || !strings.Contains(page.Body.String(), `value="đề nghị hỗ trợ thiết bị cho Trung tâm Phục vụ hành chính công xã"`) {
+		t.Errorf("GET /drafts/{id} on replica B = %d, want the form filled from the stored request", page.Code)
+	}
+	if pub := draftDo(t, b, http.MethodGet, made.DocxURL, "", "", nil); pub.Code != http.StatusNotFound {
+		t.Errorf("public GET %s = %d, want 404", made.DocxURL, pub.Code)
+	}
+	clk.Add(24*time.Hour + time.Second)
+	for _, h := range []http.Handler{a, b} {
+		rec := draftDo(t, h, http.MethodGet, made.DocxURL, draftToken, "", nil)
+		if e := decodeBody[draftErrorBody](t, rec); rec.Code != http.StatusNotFound || !strings.Contains(e.Error.Message, "24 giờ") {
+			t.Errorf("GET after a day = %d %+v, want 404 saying drafts are kept 24 hours", rec.Code, e.Error)
+		}
 	}
 }

@@ -246,7 +246,7 @@ func (s *Server) pageDraft(c echo.Context) error {
 	if !s.draftingAvailable() {
 		return handbook.Errorf(handbook.NotFound, "Không tìm thấy nội dung yêu cầu.", "drafting not configured")
 	}
-	sd, err := s.drafts.get(c.Param("id"))
+	sd, err := s.drafts.get(c.Request().Context(), c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -292,7 +292,7 @@ func (s *Server) pageDraft(c echo.Context) error {
 // this site frame it. Draft.HTML comes from html/template, so the draft's
 // text is escaped.
 func (s *Server) pageDraftPreview(c echo.Context) error {
-	sd, err := s.drafts.get(c.Param("id"))
+	sd, err := s.drafts.get(c.Request().Context(), c.Param("id"))
 	if err != nil {
 		return err
 	}

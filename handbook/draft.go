@@ -1831,3 +1831,29 @@ func (d *Draft) Filename() string {
 	}
 	return name + ".docx"
 }
+
+// ----- storage -----
+
+// StoredDraft is a draft kept so that its author can open it again and
+// download it: the draft and the request it was made from, as JSON, until
+// Expires. Drafts hold citizens' personal data, so they are kept for a day,
+// not archived.
+type StoredDraft struct {
+	ID      string
+	Draft   []byte // JSON of *Draft
+	Request []byte // JSON of DraftRequest
+	Created time.Time
+	Expires time.Time
+}
+
+// DraftStore keeps drafts between requests where every replica of the server
+// sees them (handbook/sqlite, handbook/postgres): a draft made on one replica
+// must download from another. Times come from the store's clock.
+type DraftStore interface {
+	// PutDraft stores d under d.ID, first deleting the drafts that have
+	// expired. An id already in use is a Conflict.
+	PutDraft(ctx context.Context, d *StoredDraft) error
+	// StoredDraft returns the draft stored under id. Unknown and expired
+	// ids are NotFound.
+	StoredDraft(ctx context.Context, id string) (*StoredDraft, error)
+}

@@ -23,6 +23,14 @@ import (
 // docxCodec gives the server the .docx writer and reader.
 var docxCodec = api.DocxCodec{Render: docx.Render, Check: docx.Check}
 
+// draftStoreOf returns the state store's drafts, so that a draft made on one
+// replica downloads from any other (api.Options.Drafts); every store of
+// ours keeps them.
+func draftStoreOf(s handbook.Store) handbook.DraftStore {
+	ds, _ := s.(handbook.DraftStore)
+	return ds
+}
+
 // newDrafter wires drafting on the app's library. With HANDBOOK_LLM_URL set,
 // body paragraphs are written by that chat model from the request's
 // instructions. within is the time one request may take (0: no limit); the

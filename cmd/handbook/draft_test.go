@@ -18,6 +18,7 @@ import (
 	"sotay/handbook"
 	"sotay/handbook/docx"
 	"sotay/handbook/openai/openaitest"
+	"sotay/handbook/sqlite"
 	"sotay/indexer"
 	"sotay/prompts"
 )
@@ -288,6 +289,7 @@ func TestServeDrafts(t *testing.T) {
 		t.Fatalf("POST /api/v1/drafts = %d\n%s", resp.StatusCode, b)
 	}
 	var res struct {
+		ID      string `json:"id"`
 		DocxURL string `json:"docx_url"`
 		Text    string `json:"text"`
 	}
@@ -307,6 +309,16 @@ func TestServeDrafts(t *testing.T) {
 		}
 	case <-time.After(25 * time.Second):
 		t.Fatal("serve did not shut down")
+	}
+	// The draft is in the state store, where another replica (or this one
+	// after a restart) finds it.
+	st, err := sqlite.Open(t.Context(), filepath.Join(data, "handbook.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if sd, err := st.StoredDraft(t.Context(), res.ID); err != nil || !strings.Contains(string(sd.Draft), "đề nghị hỗ trợ thiết bị") {
+		t.Errorf("StoredDraft(%q) = %v, %v; want the draft in data/handbook.db", res.ID, sd, err)
 	}
 }
 
