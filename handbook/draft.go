@@ -383,30 +383,30 @@ func FindTemplate(lib *Library, key string) (*Document, error) {
 }
 
 // TemplateProblems checks a template document's front matter against what
-// the drafter understands (for handbook lint). Messages are English.
+// the drafter understands (handbook lint). Messages are English.
 func TemplateProblems(d *Document) []Problem {
 	var out []Problem
-	add := func(format string, args ...any) {
-		out = append(out, Problem{Path: d.Path, Line: 1, Severity: SeverityError, Message: fmt.Sprintf(format, args...)})
+	add := func(key, format string, args ...any) {
+		out = append(out, Problem{Path: d.Path, Line: keyLine(d, key), Severity: SeverityError, Message: fmt.Sprintf(format, args...)})
 	}
 	t := d.Template
 	if t == nil {
-		add("template %s has no doc_type/fields", d.ID)
+		add("doc_type", "template %s has no doc_type/fields", d.ID)
 		return out
 	}
 	if t.DocType == "" {
-		add("template %s: doc_type is empty", d.ID)
+		add("doc_type", "template %s: doc_type is empty", d.ID)
 	}
 	if abbr, ok := AdminDocType(t.DocType); ok && abbr != t.Abbr {
-		add("template %s: abbr %q, but Phụ lục III gives %q for %s", d.ID, t.Abbr, abbr, t.DocType)
+		add("abbr", "template %s: abbr %q, but Phụ lục III gives %q for %s", d.ID, t.Abbr, abbr, t.DocType)
 	}
 	seen := map[string]bool{}
 	for _, f := range t.Fields {
 		if f.Name == "" || f.Label == "" {
-			add("template %s: field without name or label", d.ID)
+			add("fields", "template %s: field without name or label", d.ID)
 		}
 		if seen[f.Name] {
-			add("template %s: duplicate field %q", d.ID, f.Name)
+			add("fields", "template %s: duplicate field %q", d.ID, f.Name)
 		}
 		seen[f.Name] = true
 	}
@@ -414,25 +414,34 @@ func TemplateProblems(d *Document) []Problem {
 	for _, s := range t.Structure {
 		c := Component(s)
 		if !c.Valid() {
-			add("template %s: unknown structure component %q", d.ID, s)
+			add("structure", "template %s: unknown structure component %q", d.ID, s)
 			continue
 		}
 		if componentRank[c] < last {
-			add("template %s: structure component %q is out of order", d.ID, s)
+			add("structure", "template %s: structure component %q is out of order", d.ID, s)
 		}
 		last = componentRank[c]
 	}
 	for _, c := range []Component{ComponentIssuer, ComponentNational, ComponentNumber, ComponentBody, ComponentSignature, ComponentRecipients} {
 		if !slices.Contains(t.Structure, string(c)) {
-			add("template %s: structure lacks %q", d.ID, c)
+			add("structure", "template %s: structure lacks %q", d.ID, c)
 		}
 	}
 	for _, r := range recipeFields(t) {
 		if !seen[r] {
-			add("template %s: the %s recipe uses field %q, which the template does not declare", d.ID, t.DocType, r)
+			add("fields", "template %s: the %s recipe uses field %q, which the template does not declare", d.ID, t.DocType, r)
 		}
 	}
 	return out
+}
+
+// lintTemplate runs TemplateProblems on template pages; an empty doc_type is
+// already reported by lintRequired.
+func lintTemplate(_ *Library, d *Document, _ Date) []Problem {
+	if d.Kind != KindTemplate || d.Template == nil || d.Template.DocType == "" {
+		return nil
+	}
+	return TemplateProblems(d)
 }
 
 // Draft builds a draft from req. Bad input (unknown template or field,
