@@ -405,6 +405,9 @@ func TemplateProblems(d *Document) []Problem {
 		if f.Name == "" || f.Label == "" {
 			add("fields", "template %s: field without name or label", d.ID)
 		}
+		if f.Example == "" { // the form shows it as the hint
+			add("fields", "template %s: field %q has no example", d.ID, f.Name)
+		}
 		if seen[f.Name] {
 			add("fields", "template %s: duplicate field %q", d.ID, f.Name)
 		}
