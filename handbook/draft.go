@@ -474,10 +474,14 @@ func (dr *Drafter) Draft(ctx context.Context, req DraftRequest) (*Draft, error) 
 	if err := c.resolveBases(req.LegalBases); err != nil {
 		return nil, err
 	}
-	if dr.LLM != nil && c.instructions != "" {
+	switch {
+	case dr.LLM != nil && c.instructions != "":
 		if err := dr.writeBody(ctx, c); err != nil {
 			return nil, err
 		}
+	case c.instructions != "":
+		c.notes = append(c.notes, Finding{Rule: RuleLLM, Component: ComponentBody, Severity: SeverityWarning,
+			Message: "Máy chủ chưa cấu hình mô hình ngôn ngữ nên «Yêu cầu soạn thảo» không được dùng; nội dung văn bản soạn từ các trường đã điền."})
 	}
 	d := c.compose()
 	d.Created = now.UTC().Truncate(time.Second)

@@ -689,6 +689,27 @@ func TestDraftLLMOnlyWritesEmptyBody(t *testing.T) {
 	}
 }
 
+// TestDraftInstructionsWithoutLLM: without a model the draft comes from the
+// fields, and the drafter is told the instructions were not used.
+func TestDraftInstructionsWithoutLLM(t *testing.T) {
+	dr := newDrafter(t, nil)
+	req := readRequest(t, "testdata/draft/cong-van.request.json")
+	delete(req.Fields, "noi_dung")
+	req.Instructions = "đề nghị hỗ trợ máy quét"
+	d, err := dr.Draft(t.Context(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(d.Text(), handbook.Placeholder("nội dung công văn")) || strings.Contains(d.Text(), "máy quét") {
+		t.Errorf("body without a model:\n%s", d.Text())
+	}
+	if !slices.ContainsFunc(d.Findings, func(f handbook.Finding) bool {
+		return f.Rule == handbook.RuleLLM && strings.Contains(f.Message, "chưa cấu hình mô hình ngôn ngữ")
+	}) {
+		t.Errorf("no finding says the instructions were not used: %v", d.Findings)
+	}
+}
+
 func TestDraftLLMDownDegrades(t *testing.T) {
 	llm := &fakeLLM{complete: func(context.Context, []handbook.Message) (string, error) {
 		return "", errors.New("connection refused")
