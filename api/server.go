@@ -58,6 +58,10 @@ type Options struct {
 	// files (handbook/docx, passed in by cmd/handbook).
 	Drafter *handbook.Drafter
 	Docx    DocxCodec
+	// Drafts keeps drafts for a day where every replica sees them
+	// (handbook/sqlite, handbook/postgres); nil keeps them in this
+	// process's memory, lost on restart and invisible to other replicas.
+	Drafts handbook.DraftStore
 	// SpoolDir keeps question log entries that the Store did not take
 	// (database down) until they are written (api/questionspool.go);
 	// entries left by a previous run are written when Serve starts. Empty
@@ -75,7 +79,7 @@ type Server struct {
 	hotline *handbook.Hotline // nil without a Store (api/hotline.go)
 	qlog    *questionLog
 	limiter *loginLimiter
-	drafts  *draftStore // api/drafts.go
+	drafts  draftKeeper // api/drafts.go
 }
 
 // New builds the server and its routes.

@@ -51,6 +51,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		Assistant:      newAssistant(cfg, app),
 		Drafter:        newDrafter(cfg, app, cfg.LLMTimeout+10*time.Second), // draft.go
 		Docx:           docxCodec,
+		Drafts:         draftStoreOf(store), // draft.go
 		Store:          store,
 		Promote:        app.promoteHook(), // nil with embedded content
 		SpoolDir:       filepath.Join(cfg.Data, "spool"),

@@ -600,3 +600,40 @@ func (s *Store) Promotions(ctx context.Context) ([]*handbook.Promotion, error) {
 	})
 	return out, mapErr("list promotions", err)
 }
+
+// Drafts.
+
+var _ handbook.DraftStore = (*Store)(nil)
+
+func (s *Store) PutDraft(ctx context.Context, d *handbook.StoredDraft) error {
+	now := s.now()
+	if d.Created.IsZero() {
+		d.Created = now
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return mapErr("put draft", err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `DELETE FROM drafts WHERE expires <= $1`, now); err != nil {
+		return mapErr("prune drafts", err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO drafts (id, draft, request, created, expires) VALUES ($1, $2, $3, $4, $5)`,
+		d.ID, string(d.Draft), string(d.Request), ts(d.Created), ts(d.Expires)); err != nil {
+		return mapErr("put draft", err)
+	}
+	return mapErr("put draft", tx.Commit(ctx))
+}
+
+func (s *Store) StoredDraft(ctx context.Context, id string) (*handbook.StoredDraft, error) {
+	d := handbook.StoredDraft{ID: id}
+	var draft, req string
+	err := s.pool.QueryRow(ctx, `SELECT draft, request, created, expires FROM drafts WHERE id = $1 AND expires > $2`,
+		id, s.now()).Scan(&draft, &req, &d.Created, &d.Expires)
+	if err != nil {
+		return nil, mapErr("draft", err)
+	}
+	d.Draft, d.Request = []byte(draft), []byte(req)
+	d.Created, d.Expires = ts(d.Created), ts(d.Expires)
+	return &d, nil
+}

@@ -633,3 +633,40 @@ func (s *Store) Promotions(ctx context.Context) ([]*handbook.Promotion, error) {
 	}
 	return out, mapErr("list promotions", rows.Err())
 }
+
+// Drafts.
+
+var _ handbook.DraftStore = (*Store)(nil)
+
+func (s *Store) PutDraft(ctx context.Context, d *handbook.StoredDraft) error {
+	now := s.now()
+	if d.Created.IsZero() {
+		d.Created = now
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return mapErr("put draft", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM drafts WHERE expires <= ?`, ms(now)); err != nil {
+		return mapErr("prune drafts", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO drafts (id, draft, request, created, expires) VALUES (?, ?, ?, ?, ?)`,
+		d.ID, string(d.Draft), string(d.Request), ms(d.Created), ms(d.Expires)); err != nil {
+		return mapErr("put draft", err)
+	}
+	return mapErr("put draft", tx.Commit())
+}
+
+func (s *Store) StoredDraft(ctx context.Context, id string) (*handbook.StoredDraft, error) {
+	d := handbook.StoredDraft{ID: id}
+	var draft, req string
+	var created, expires int64
+	err := s.db.QueryRowContext(ctx, `SELECT draft, request, created, expires FROM drafts WHERE id = ? AND expires > ?`,
+		id, ms(s.now())).Scan(&draft, &req, &created, &expires)
+	if err != nil {
+		return nil, mapErr("draft", err)
+	}
+	d.Draft, d.Request, d.Created, d.Expires = []byte(draft), []byte(req), fromMS(created), fromMS(expires)
+	return &d, nil
+}
