@@ -67,9 +67,11 @@ func (s *Server) apiProcedureQR(c echo.Context) error {
 	return c.Blob(http.StatusOK, "image/png", png)
 }
 
-// qrSVG draws a QR bitmap (quiet zone included) as one SVG path, one
-// horizontal run of dark modules per subpath: a few kilobytes, sharp at any
-// print size.
+// qrSVG draws a QR bitmap (quiet zone included) as one SVG path: each
+// horizontal run of dark modules is a stroke one module wide, drawn with
+// relative moves along its row ("M4 4.5h7m2 0h1…"). That is about 3 KB for a
+// procedure URL, half of drawing each run as a closed rectangle, which
+// matters on a QR sheet of a whole field; it stays sharp at any print size.
 func qrSVG(bm [][]bool, title string) []byte {
 	n := len(bm)
 	var b strings.Builder
@@ -77,8 +79,9 @@ func qrSVG(bm [][]bool, title string) []byte {
 	b.WriteString("<title>")
 	xmlEscape(&b, title)
 	b.WriteString("</title>")
-	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="#fff"/><path fill="#000" d="`, n, n)
+	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="#fff"/><path stroke="#000" d="`, n, n)
 	for y, row := range bm {
+		pen := -1 // x of the pen after the last run of this row
 		for x := 0; x < len(row); {
 			if !row[x] {
 				x++
@@ -88,7 +91,12 @@ func qrSVG(bm [][]bool, title string) []byte {
 			for x+w < len(row) && row[x+w] {
 				w++
 			}
-			fmt.Fprintf(&b, "M%d %dh%dv1h-%dz", x, y, w, w)
+			if pen < 0 {
+				fmt.Fprintf(&b, "M%d %d.5h%d", x, y, w)
+			} else {
+				fmt.Fprintf(&b, "m%d 0h%d", x-pen, w)
+			}
+			pen = x + w
 			x += w
 		}
 	}
