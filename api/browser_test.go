@@ -500,21 +500,25 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 
-	t.Run("offline copy of an opened procedure", func(t *testing.T) {
+	t.Run("offline copy of a procedure opened once", func(t *testing.T) {
+		// A citizen's phone: a fresh browser that opens the page once,
+		// from the QR code, and never reloads it.
+		ctx := browser(t)
 		do(t, ctx, "open procedure", chromedp.Navigate(base+khaiSinh), chromedp.WaitVisible(chromedp.CSS("#ui-the")))
-		run(t, ctx, "service worker active", chromedp.Evaluate[bool](
-			`navigator.serviceWorker.ready.then(() => true)`, chromedp.EvalAwaitPromise))
-		// The first load happened before the worker controlled the page;
-		// this one goes through it and is kept.
-		do(t, ctx, "reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#ui-the")))
-		run(t, ctx, "page cached", chromedp.Poll[bool](
-			`(async () => { const c = await caches.open('sotay-pages'); return !!(await c.match(location.href)); })()`,
-			chromedp.WithPollingTimeout(10*time.Second), chromedp.WithPollingInterval(200*time.Millisecond)))
+		run(t, ctx, "page and QR code kept", chromedp.Poll[bool](`(async () => {
+			const c = await caches.open('sotay-pages');
+			return !!(await c.match(location.href)) && !!(await c.match(document.querySelector('figure.qr img').src));
+		})()`, chromedp.WithPollingTimeout(15*time.Second), chromedp.WithPollingInterval(200*time.Millisecond)))
 		stop()
 		do(t, ctx, "reopen offline", chromedp.Navigate(base+khaiSinh), chromedp.WaitVisible(chromedp.CSS("#ui-the")))
 		title := run(t, ctx, "title", chromedp.Text(chromedp.CSS("h1")))
 		if title != "Đăng ký khai sinh" {
 			t.Errorf("offline page title = %q", title)
+		}
+		qr := run(t, ctx, "QR offline", chromedp.Poll[bool](`(() => { const i = document.querySelector('figure.qr img'); return i.complete && i.naturalWidth > 0; })()`,
+			chromedp.WithPollingTimeout(5*time.Second)))
+		if !qr {
+			t.Errorf("the QR code is not shown offline")
 		}
 		do(t, ctx, "unopened page offline", chromedp.Navigate(base+"/docs/procedures/ho-tich/dang-ky-khai-tu"), chromedp.WaitVisible(chromedp.CSS("h1")))
 		if h := run(t, ctx, "offline title", chromedp.Text(chromedp.CSS("h1"))); h != "Không có kết nối mạng" {

@@ -55,7 +55,14 @@ func (s *Server) apiProcedureQR(c echo.Context) error {
 		return fmt.Errorf("encode qr for %s: %w", d.ID, err)
 	}
 	h := c.Response().Header()
-	h.Set("Cache-Control", "private, max-age=3600")
+	// A public procedure's code is the same for everyone, and the service
+	// worker keeps it with the page only when it is not private; an
+	// internal one's is for the official who asked.
+	if d.Audience == handbook.AudienceInternal {
+		h.Set("Cache-Control", "private, max-age=3600")
+	} else {
+		h.Set("Cache-Control", "public, max-age=3600")
+	}
 	h.Set("Vary", "Authorization")
 	if format == "svg" {
 		return c.Blob(http.StatusOK, "image/svg+xml", qrSVG(q.Bitmap(), target))

@@ -97,6 +97,14 @@ func TestQRCodeErrors(t *testing.T) {
 	if img, err := png.Decode(rec.Body); err != nil || img.Bounds().Dx() != 256 {
 		t.Errorf("size=256 gives %v, %v", img.Bounds(), err)
 	}
+	// A public procedure's code may be kept by the service worker and
+	// shared caches; an internal one's is private to the official.
+	if cc := uiGet(t, h, "/api/v1/procedures/procedures/ho-tich/dang-ky-khai-sinh/qr.svg", "").Header().Get("Cache-Control"); cc != "public, max-age=3600" {
+		t.Errorf("public QR Cache-Control = %q", cc)
+	}
+	if cc := uiGet(t, h, "/api/v1/procedures/procedures/noi-bo/quy-trinh-zebraquartz/qr.svg", uiToken).Header().Get("Cache-Control"); !strings.HasPrefix(cc, "private") {
+		t.Errorf("internal QR Cache-Control = %q", cc)
+	}
 }
 
 func TestQRSheet(t *testing.T) {
