@@ -21,7 +21,9 @@ import (
 const qrLevel = qrcode.Medium
 
 // apiProcedureQR serves GET /api/v1/procedures/{id...}/qr.png and qr.svg:
-// a QR code of the procedure's public page, {base-url}/docs/{id}.
+// a QR code of the procedure's public page, {base-url}/docs/{id}. The id
+// is the document id ("procedures/ho-tich/dang-ky-khai-sinh") or the same
+// without "procedures/".
 // Internal procedures are not found for public callers, like everywhere.
 func (s *Server) apiProcedureQR(c echo.Context) error {
 	rest := strings.Trim(c.Param("*"), "/")
@@ -41,6 +43,11 @@ func (s *Server) apiProcedureQR(c echo.Context) error {
 			return handbook.Errorf(handbook.Invalid, "Tham số size phải là số từ 64 đến 2048.", "bad qr size %q", v)
 		}
 		size = n
+	}
+	if !strings.HasPrefix(id, "procedures/") {
+		// The id may be given without its folder, as in
+		// /api/v1/procedures/ho-tich/dang-ky-khai-sinh/qr.png.
+		id = "procedures/" + id
 	}
 	d, err := s.doc(c, id)
 	if err != nil {
