@@ -82,7 +82,7 @@ func TestQRCodeErrors(t *testing.T) {
 		{"/api/v1/procedures/procedures/ho-tich/dang-ky-khai-sinh/qr.png?size=9", 400},
 		{"/api/v1/procedures/procedures/ho-tich/dang-ky-khai-sinh/qr.gif", 404},
 		{"/api/v1/procedures/procedures/khong-co/qr.png", 404},
-		{"/api/v1/procedures/ho-tich/dang-ky-khai-sinh/qr.svg", 200}, // the id without its folder
+		{"/api/v1/procedures/ho-tich/dang-ky-khai-sinh/qr.svg", 200},     // the id without its folder
 		{"/api/v1/procedures/regulations/luat-ho-tich-2014/qr.png", 404}, // not a procedure
 		{"/api/v1/procedures/../regulations/luat-ho-tich-2014/qr.png", 404},
 		{"/api/v1/procedures/", 404},
