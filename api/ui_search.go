@@ -4,6 +4,7 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
+	"time"
 
 	"sotay/handbook"
 
@@ -52,6 +53,11 @@ func (s *Server) pageSearch(c echo.Context) error {
 	v := c.QueryParams()
 	data.Q = strings.TrimSpace(v.Get("q"))
 	data.Kind, data.Field, data.At = v.Get("kind"), v.Get("field"), v.Get("at")
+	if _, err := time.Parse(time.DateOnly, data.At); err != nil {
+		// A date input holds YYYY-MM-DD or nothing; the error message
+		// below says what was wrong with what was typed.
+		data.At = ""
+	}
 	if data.Q != "" {
 		data.Title = data.Q + " – Tra cứu"
 	}

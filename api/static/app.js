@@ -97,7 +97,7 @@
 
   // ---- copy-link buttons beside every article, clause and point
   doc.querySelectorAll('[data-anchors]').forEach(function (body) {
-    body.querySelectorAll('h1[id],h2[id],h3[id],h4[id],li[id]').forEach(function (node) {
+    body.querySelectorAll('h2[id],h3[id],h4[id],h5[id],h6[id],li[id]').forEach(function (node) {
       var a = el('a', 'anchor', '#');
       a.href = '#' + node.id;
       var label = /^dieu-/.test(node.id) ? anchorLabel(node.id) : (node.textContent || '').trim().slice(0, 60);
