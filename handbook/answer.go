@@ -592,7 +592,7 @@ func (a *Assistant) baseAnswer(p *plan) *Answer {
 		ans.ModeUsed = ModeProcedure
 		ans.Aspect = DetectAspect(p.question)
 		ans.Procedure = NewCard(p.focus, p.lib, p.filter)
-		ans.Text, ans.Citations = procedureAnswer(ans.Procedure, ans.Aspect, p.req.Form, p.followUp)
+		ans.Text, ans.Citations = procedureAnswer(ans.Procedure, p.question, ans.Aspect, p.req.Form, p.followUp)
 		if p.focus.Status == StatusDraft {
 			ans.Notice = "Lưu ý: một số thông tin của thủ tục này chưa được xác minh; vui lòng đối chiếu văn bản gốc trước khi trả lời chắc chắn."
 		}

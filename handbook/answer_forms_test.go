@@ -1,0 +1,134 @@
+package handbook_test
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"sotay/handbook"
+)
+
+// newAskAssistantDocs is newAskAssistant on askDocs changed by edit, so
+// that a test can add what it needs without moving the other tests'
+// retrieval.
+func newAskAssistantDocs(t testing.TB, llm handbook.LLM, edit func(docs map[string]*handbook.Document)) (*handbook.Assistant, *handbook.Library) {
+	t.Helper()
+	docs := askDocs()
+	byID := map[string]*handbook.Document{}
+	for _, d := range docs {
+		byID[d.ID] = d
+	}
+	edit(byID)
+	th := &handbook.Thesaurus{}
+	th.Add("nhập khẩu", "đăng ký thường trú")
+	lib := handbook.NewLibrary(docs, th, nil)
+	r := &handbook.Retriever{Keyword: askIndex(t, lib)}
+	r.SetAnalyzer(handbook.NewAnalyzer(lib))
+	return &handbook.Assistant{
+		Retriever: r, Library: func() *handbook.Library { return lib }, LLM: llm, Prompt: askPrompt,
+		PromptVersion: "test-1", Now: func() time.Time { return askToday },
+	}, lib
+}
+
+var markerStrip = regexp.MustCompile(`\s*\[\d+\]`)
+
+// sentences counts what an operator reads: sentences without markers.
+func sentences(text string) int {
+	return len(handbook.Sentences(markerStrip.ReplaceAllString(text, "")))
+}
+
+const ketHonReform = "Kết hôn có yếu tố nước ngoài trước đây do Ủy ban nhân dân cấp huyện đăng ký; từ 01/7/2025 do Ủy ban nhân dân cấp xã đăng ký, thời hạn 05 ngày làm việc."
+
+// withKetHonDetails gives the kết hôn card a reform note, a conditional
+// document and a fee of three sentences.
+func withKetHonDetails(docs map[string]*handbook.Document) {
+	p := docs[ketHon]
+	p.ReformNote = ketHonReform
+	p.Procedure.Documents = append(p.Procedure.Documents,
+		handbook.DossierItem{Name: "Giấy xác nhận tình trạng hôn nhân", Copies: "01 bản chính",
+			Note: "Chỉ khi một bên là người nước ngoài; do cơ quan có thẩm quyền của nước đó cấp."},
+		handbook.DossierItem{Name: "Giấy tờ tùy thân của hai bên", Copies: "xuất trình bản chính",
+			Note: "Gửi qua bưu chính thì kèm bản sao có chứng thực."})
+	p.Procedure.Fee = "Miễn lệ phí đối với công dân Việt Nam cư trú trong nước. Có yếu tố nước ngoài: theo mức Hội đồng nhân dân tỉnh quy định. Cấp bản sao trích lục: theo mức của tỉnh."
+}
+
+func TestProcedureAnswerDetails(t *testing.T) {
+	a, lib := newAskAssistantDocs(t, nil, withKetHonDetails)
+	tests := []struct {
+		name, question string
+		form           handbook.AnswerForm
+		want, not      []string
+		lead           string // the line after the procedure's name
+	}{
+		{name: "short form keeps the condition of a document", question: "đăng ký kết hôn cần giấy tờ gì",
+			want: []string{"Giấy xác nhận tình trạng hôn nhân (01 bản chính; chỉ khi một bên là người nước ngoài)",
+				"Giấy tờ tùy thân của hai bên (xuất trình bản chính)"},
+			not: []string{"do cơ quan có thẩm quyền của nước đó cấp", "bưu chính", "Thay đổi từ ngày 01/7/2025"}},
+		{name: "full form gives every note and the reform", question: "đăng ký kết hôn cần giấy tờ gì", form: handbook.FormFull,
+			want: []string{"Hồ sơ gồm:\n- Tờ khai đăng ký kết hôn (01 bản chính).\n",
+				"- Giấy xác nhận tình trạng hôn nhân (01 bản chính): Chỉ khi một bên là người nước ngoài; do cơ quan có thẩm quyền của nước đó cấp.\n",
+				"- Giấy tờ tùy thân của hai bên (xuất trình bản chính): Gửi qua bưu chính thì kèm bản sao có chứng thực. [1]",
+				"Thay đổi từ ngày 01/7/2025: " + ketHonReform + " [1]", "Căn cứ pháp lý: Điều 11 Luật Hộ tịch 2014 [2]."}},
+		{name: "short form reads the reform note for the case it is about", question: "đăng ký kết hôn với người nước ngoài mất bao lâu",
+			lead: "Thời hạn giải quyết: Ngay trong ngày. [1]", want: []string{"Thay đổi từ ngày 01/7/2025: " + ketHonReform}},
+		{name: "short form reads the reform note for a question on the place", question: "đăng ký kết hôn nộp ở đâu",
+			lead: "Nơi nộp hồ sơ:", want: []string{"Thay đổi từ ngày 01/7/2025: "}},
+		{name: "no reform note when the question is not about it", question: "đăng ký kết hôn mất bao lâu",
+			lead: "Thời hạn giải quyết:", not: []string{"Thay đổi từ ngày 01/7/2025"}},
+		{name: "legal basis leads once", question: "căn cứ pháp lý của thủ tục đăng ký kết hôn",
+			lead: "Căn cứ pháp lý: Điều 11 Luật Hộ tịch 2014 [2]."},
+		{name: "a fact the page lacks is said so", question: "đăng ký kết hôn gọi số điện thoại nào",
+			lead: "Trang thủ tục chưa ghi số điện thoại hỗ trợ; anh/chị vui lòng hỏi cơ quan giải quyết. [1]"},
+		{name: "the fee asked about is read whole", question: "đăng ký kết hôn lệ phí bao nhiêu",
+			lead: "Lệ phí: Miễn lệ phí đối với công dân Việt Nam cư trú trong nước. Có yếu tố nước ngoài: theo mức Hội đồng nhân dân tỉnh quy định. Cấp bản sao trích lục: theo mức của tỉnh. [1]"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			form := tc.form
+			if form == "" {
+				form = handbook.FormShort
+			}
+			ans := ask(t, a, handbook.AskRequest{Question: tc.question, Form: form, Filter: askPublic()})
+			if ans.ModeUsed != handbook.ModeProcedure || ans.Procedure == nil || ans.Procedure.Doc != ketHon {
+				t.Fatalf("Ask(%q) = mode %q procedure %+v, want the kết hôn card", tc.question, ans.ModeUsed, ans.Procedure)
+			}
+			lines := strings.Split(ans.Text, "\n")
+			if tc.lead != "" && (len(lines) < 2 || !strings.HasPrefix(lines[1], tc.lead)) {
+				t.Errorf("Ask(%q) second line does not start with %q:\n%s", tc.question, tc.lead, ans.Text)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(ans.Text, w) {
+					t.Errorf("Ask(%q) lacks %q:\n%s", tc.question, w, ans.Text)
+				}
+			}
+			for _, w := range tc.not {
+				if strings.Contains(ans.Text, w) {
+					t.Errorf("Ask(%q) has %q:\n%s", tc.question, w, ans.Text)
+				}
+			}
+			if n := strings.Count(ans.Text, "Căn cứ pháp lý"); n > 1 {
+				t.Errorf("Ask(%q) lists the legal bases %d times:\n%s", tc.question, n, ans.Text)
+			}
+			if n := sentences(ans.Text); form == handbook.FormShort && (n < 3 || n > 6) {
+				t.Errorf("Ask(%q) short form reads as %d sentences, want 3–6:\n%s", tc.question, n, ans.Text)
+			}
+			checkAnswerCitations(t, lib, ans)
+		})
+	}
+}
+
+// TestExtractiveShortFormLength: over the fixture's questions the short
+// extractive answer stays within six sentences, labels included.
+func TestExtractiveShortFormLength(t *testing.T) {
+	a, lib := newAskAssistant(t, nil)
+	for _, q := range askBenchQuestions {
+		for _, form := range []handbook.AnswerForm{handbook.FormShort, handbook.FormFull} {
+			ans := ask(t, a, handbook.AskRequest{Question: q, Mode: handbook.AskExtractive, Form: form, Filter: askPublic()})
+			if n := sentences(ans.Text); form == handbook.FormShort && ans.Answerable && n > 6 {
+				t.Errorf("Ask(%q) short form reads as %d sentences:\n%s", q, n, ans.Text)
+			}
+			checkAnswerCitations(t, lib, ans)
+		}
+	}
+}
