@@ -54,6 +54,9 @@ const (
 	FallbackUncitedClaim      = "uncited_claim"
 	FallbackUnsupportedNumber = "unsupported_number"
 	FallbackNoExcerpts        = "no_excerpts"
+	// FallbackDeclined: the model said the excerpts do not answer the
+	// question (the prompt's rule 5), although retrieval found them close.
+	FallbackDeclined = "llm_declined"
 )
 
 // MaxQuestionLength is the longest question, in runes, that Ask accepts.
@@ -604,10 +607,31 @@ func (a *Assistant) baseAnswer(p *plan) *Answer {
 		if len(ans.Citations) == 0 {
 			return a.notAnswerable(p, ans)
 		}
+		ans.Notice = draftNotice(p.lib, ans.Citations, "")
 	default:
 		return a.notAnswerable(p, ans)
 	}
 	return ans
+}
+
+// draftNotice warns that some cited pages are drafts (status: draft), whose
+// facts are not all verified yet (docs/CONTENT.md); skip is a page already
+// warned about. It is "" when every cited page is published.
+func draftNotice(lib *Library, cits []Citation, skip string) string {
+	var names []string
+	seen := map[string]bool{skip: true}
+	for _, c := range cits {
+		d, ok := lib.Doc(c.Doc)
+		if !ok || d.Status != StatusDraft || seen[d.ID] {
+			continue
+		}
+		seen[d.ID] = true
+		names = append(names, d.CitationName())
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return "Lưu ý: trang " + strings.Join(names, "; ") + " trong Sổ tay chưa được xác minh đầy đủ; vui lòng đối chiếu văn bản gốc trước khi trả lời chắc chắn."
 }
 
 // nearestPages is how many pages a "not answerable" reply offers.

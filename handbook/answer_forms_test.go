@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"sotay/handbook"
+	"sotay/handbook/openai"
+	"sotay/handbook/openai/openaitest"
 )
 
 // newAskAssistantDocs is newAskAssistant on askDocs changed by edit, so
@@ -118,6 +120,62 @@ func TestProcedureAnswerDetails(t *testing.T) {
 	}
 }
 
+// TestShortFormLLM: a model that writes nine sentences for the short form
+// is cut after six, its citations with it; the full form keeps all nine;
+// streamed and whole answers agree.
+func TestShortFormLLM(t *testing.T) {
+	for _, form := range []handbook.AnswerForm{handbook.FormShort, handbook.FormFull} {
+		srv := openaitest.NewServer(t)
+		srv.SetDefault(openaitest.LongCitedAnswer(9))
+		a, lib := newAskAssistant(t, openai.NewChat(srv.URL, "", "fake", 5*time.Second))
+		req := handbook.AskRequest{Question: llmQuestion, Form: form, Filter: askPublic()}
+		whole := ask(t, a, req)
+		var events []handbook.Event
+		if err := a.AskStream(t.Context(), req, func(e handbook.Event) error { events = append(events, e); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		streamed := checkStream(t, lib, events)
+		want := 6
+		if form == handbook.FormFull {
+			want = 9
+		}
+		for _, ans := range []*handbook.Answer{whole, streamed} {
+			if ans.ModeUsed != handbook.ModeLLM || ans.Fallback != "" {
+				t.Fatalf("%s: mode %q fallback %q (%s), want an LLM answer", form, ans.ModeUsed, ans.Fallback, ans.FallbackDetail)
+			}
+			if n := sentences(ans.Text); n != want {
+				t.Errorf("%s: %d sentences, want %d:\n%s", form, n, want, ans.Text)
+			}
+			if len(ans.Citations) != 1 {
+				t.Errorf("%s: %d citations, want 1", form, len(ans.Citations))
+			}
+			checkAnswerCitations(t, lib, ans)
+		}
+		if whole.Text != streamed.Text {
+			t.Errorf("%s: streamed %q, whole %q", form, streamed.Text, whole.Text)
+		}
+	}
+}
+
+// TestShortFormCutKeepsOnlyUsedCitations: the groups dropped by the cut
+// take their citations with them.
+func TestShortFormCutKeepsOnlyUsedCitations(t *testing.T) {
+	srv := openaitest.NewServer(t)
+	srv.SetDefault(openaitest.Reply{Build: func(r openaitest.ChatRequest) string {
+		ex := openaitest.Excerpts(r)
+		if len(ex) < 2 {
+			return "Không đủ đoạn trích."
+		}
+		return strings.Repeat("Văn bản ghi như vậy [1]. ", 6) + "Đoạn khác cũng nói vậy [2]."
+	}})
+	a, lib := newAskAssistant(t, openai.NewChat(srv.URL, "", "fake", 5*time.Second))
+	ans := ask(t, a, handbook.AskRequest{Question: llmQuestion, Filter: askPublic()})
+	if ans.ModeUsed != handbook.ModeLLM || len(ans.Citations) != 1 || strings.Contains(ans.Text, "[2]") || sentences(ans.Text) != 6 {
+		t.Errorf("answer = mode %q fallback %q, %d citations:\n%s\nwant six sentences citing [1] only", ans.ModeUsed, ans.Fallback, len(ans.Citations), ans.Text)
+	}
+	checkAnswerCitations(t, lib, ans)
+}
+
 // TestExtractiveShortFormLength: over the fixture's questions the short
 // extractive answer stays within six sentences, labels included.
 func TestExtractiveShortFormLength(t *testing.T) {
@@ -130,5 +188,34 @@ func TestExtractiveShortFormLength(t *testing.T) {
 			}
 			checkAnswerCitations(t, lib, ans)
 		}
+	}
+}
+
+func TestDraftPagesCarryNotice(t *testing.T) {
+	a, lib := newAskAssistantDocs(t, nil, func(docs map[string]*handbook.Document) {
+		docs["regulations/nd-120-2025"].Status = handbook.StatusDraft
+	})
+	ans := ask(t, a, handbook.AskRequest{Question: llmQuestion, Filter: askPublic()})
+	if ans.ModeUsed != handbook.ModeExtractive || ans.Citations[0].Doc != "regulations/nd-120-2025" {
+		t.Fatalf("Ask(%q) = %q citing %+v, want an extractive answer from NĐ 120", llmQuestion, ans.ModeUsed, ans.Citations)
+	}
+	want := "Lưu ý: trang Nghị định số 120/2025/NĐ-CP trong Sổ tay chưa được xác minh đầy đủ; vui lòng đối chiếu văn bản gốc trước khi trả lời chắc chắn."
+	if ans.Notice != want {
+		t.Errorf("Notice = %q, want %q", ans.Notice, want)
+	}
+	checkAnswerCitations(t, lib, ans)
+
+	// The same through the LLM: the verified answer cites the draft.
+	srv := openaitest.NewServer(t)
+	a.LLM = openai.NewChat(srv.URL, "", "fake", 5*time.Second)
+	ans = ask(t, a, handbook.AskRequest{Question: llmQuestion, Filter: askPublic()})
+	if ans.ModeUsed != handbook.ModeLLM || ans.Notice != want {
+		t.Errorf("LLM answer mode %q notice %q, want %q", ans.ModeUsed, ans.Notice, want)
+	}
+
+	// Published pages need no notice.
+	b, _ := newAskAssistant(t, nil)
+	if ans := ask(t, b, handbook.AskRequest{Question: llmQuestion, Filter: askPublic()}); ans.Notice != "" {
+		t.Errorf("published sources: notice %q, want none", ans.Notice)
 	}
 }

@@ -258,6 +258,8 @@ var llmCases = []llmCase{
 	{"good cited answer", openaitest.CitedAnswer(), ""},
 	{"citation to a chunk not retrieved", openaitest.ForeignCitation(), handbook.FallbackForeignCitation},
 	{"invented quote", openaitest.InventedQuote(), handbook.FallbackInventedQuote},
+	{"quote of another excerpt marked [1]", openaitest.MisattributedQuote(), handbook.FallbackInventedQuote},
+	{"model declines", openaitest.Declined(), handbook.FallbackDeclined},
 	{"malformed JSON", openaitest.Malformed(), handbook.FallbackError},
 	{"30s stall", openaitest.Stall(30 * time.Second), handbook.FallbackTimeout},
 	{"429", openaitest.Status(http.StatusTooManyRequests), handbook.FallbackUnavailable},
