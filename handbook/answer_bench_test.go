@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"sotay/handbook"
+	"sotay/handbook/openai"
 	"sotay/handbook/openai/openaitest"
 )
 
@@ -72,12 +73,25 @@ func (l instantLLM) Stream(ctx context.Context, msgs []handbook.Message, onDelta
 // model that answers instantly. first-ms is the time to the first verified
 // delta; the target is under 100 ms.
 func BenchmarkAskLLMOverhead(b *testing.B) {
+	benchLLMOverhead(b, instantLLM{})
+}
+
+// BenchmarkAskLLMOverheadHTTP is BenchmarkAskLLMOverhead through the real
+// client: go-openai streaming from the fake OpenAI-compatible server over
+// loopback, which sends its reply at once. The model's time to first token
+// is then one loopback round trip; everything else is the product's.
+func BenchmarkAskLLMOverheadHTTP(b *testing.B) {
+	srv := openaitest.NewServer(b)
+	benchLLMOverhead(b, openai.NewChat(srv.URL, "", "fake", time.Minute))
+}
+
+func benchLLMOverhead(b *testing.B, llm handbook.LLM) {
 	gold := readCases(b, "../eval/*.jsonl")
 	if len(gold) == 0 {
 		b.Skip("no gold set in eval/")
 	}
 	a, _ := contentAssistant(b)
-	a.LLM = instantLLM{}
+	a.LLM = llm
 	var first, total []time.Duration
 	i, fallbacks := 0, 0
 	for b.Loop() {
