@@ -5,11 +5,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"html"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -638,4 +640,73 @@ func (w *watchLLM) Stream(ctx context.Context, msgs []handbook.Message, onDelta 
 	s, err := w.slowLLM.Stream(ctx, msgs, onDelta)
 	w.stopped <- err
 	return s, err
+}
+
+// TestAskFollowUpByFocus: a follow-up stays on the procedure when the
+// client sends back the previous answer's focus, without the conversation
+// id (a restart, or another replica behind the load balancer), through
+// the stream, the JSON API and the page without JavaScript. A focus the
+// caller may not see is ignored.
+func TestAskFollowUpByFocus(t *testing.T) {
+	const khaiSinh = "procedures/ho-tich/dang-ky-khai-sinh"
+	env := newAskServer(t, false)
+	rec := get(t, env.h, "/api/v1/ask/stream?"+url.Values{"question": {"thế lệ phí bao nhiêu?"}, "focus": {khaiSinh}}.Encode(), "")
+	events, _ := readSSE(t, rec.Body.String())
+	if len(events) == 0 || events[len(events)-1].name != "done" {
+		t.Fatalf("stream with focus = %d %s", rec.Code, rec.Body)
+	}
+	if done := events[len(events)-1].data; !strings.HasPrefix(done.Answer, "Lệ phí: Miễn lệ phí") || done.Focus != khaiSinh {
+		t.Errorf("stream follow-up by focus = %q (focus %q)", done.Answer, done.Focus)
+	}
+	_, res := postAsk(t, env.h, askBody(map[string]any{"question": "mất bao lâu", "focus": khaiSinh}), "application/json", "")
+	if !strings.HasPrefix(res.Answer, "Thời hạn giải quyết: Ngay trong ngày làm việc") {
+		t.Errorf("POST follow-up by focus = %q", res.Answer)
+	}
+	// An internal page named as the focus by a public caller.
+	_, res = postAsk(t, env.h, askBody(map[string]any{"question": "cần giấy tờ gì", "focus": "technology/mot-cua-quan-tri"}), "application/json", "")
+	if strings.Contains(res.Answer, askMarker) || res.Focus == "technology/mot-cua-quan-tri" {
+		t.Errorf("internal focus leaked: %+v", res)
+	}
+	rec, res = postAsk(t, env.h, askBody(map[string]any{"question": "lệ phí", "focus": strings.Repeat("a", 301)}), "application/json", "")
+	if rec.Code != http.StatusBadRequest || res.Error == nil || !strings.Contains(res.Error.Message, "không hợp lệ") {
+		t.Errorf("over-long focus = %d %s, want 400", rec.Code, rec.Body)
+	}
+
+	// The page without JavaScript carries the conversation in the form.
+	post := func(form url.Values) string {
+		t.Helper()
+		req := httptest.NewRequest(http.MethodPost, "/ask", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		rec := httptest.NewRecorder()
+		env.h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("POST /ask %v = %d\n%s", form, rec.Code, rec.Body)
+		}
+		return rec.Body.String()
+	}
+	hidden := func(page, name string) string {
+		m := regexp.MustCompile(`<input type="hidden" name="` + name + `" value="([^"]*)">`).FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("page lacks the hidden %s field", name)
+		}
+		return html.UnescapeString(m[1])
+	}
+	first := post(url.Values{"q": {"làm giấy khai sinh cho con cần gì"}})
+	if hidden(first, "focus") != khaiSinh || hidden(first, "conversation_id") == "" ||
+		!strings.Contains(first, "được trả lời theo thủ tục <strong>Đăng ký khai sinh</strong>") {
+		t.Fatalf("first answer page does not carry the conversation:\n%s", first)
+	}
+	// Focus only, as after a restart; then the conversation id only.
+	for _, form := range []url.Values{
+		{"q": {"thế lệ phí bao nhiêu?"}, "focus": {hidden(first, "focus")}},
+		{"q": {"thế lệ phí bao nhiêu?"}, "conversation_id": {hidden(first, "conversation_id")}},
+	} {
+		if page := post(form); !strings.Contains(page, `<div class="answer-text"><p>Lệ phí: Miễn lệ phí nếu đăng ký đúng hạn.`) {
+			t.Errorf("follow-up page %v does not answer the fee of khai sinh", form)
+		}
+	}
+	// A new call starts without them.
+	if page := post(url.Values{"q": {"thế lệ phí bao nhiêu?"}}); strings.Contains(page, `<div class="answer-text"><p>Lệ phí: Miễn lệ phí nếu đăng ký đúng hạn.`) {
+		t.Errorf("a question without the conversation was answered as a follow-up")
+	}
 }

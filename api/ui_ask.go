@@ -20,6 +20,10 @@ type askPage struct {
 	Available bool
 	Error     string
 	Answer    *answerView
+	// ConversationID and Focus go back with the next question, so that a
+	// follow-up ("thế lệ phí bao nhiêu?") stays on the procedure of this
+	// answer, titled FocusTitle.
+	ConversationID, Focus, FocusTitle string
 }
 
 // answerView is an answer as the page shows it. The text is kept as
@@ -70,7 +74,8 @@ func (s *Server) pageAsk(c echo.Context) error {
 		return s.page(c, http.StatusOK, "ask", data)
 	}
 	data.Title = clip(data.Question, 60) + " – Hỏi nhanh"
-	req, err := s.askRequest(c, askJSON{Question: data.Question, Form: data.Form})
+	req, err := s.askRequest(c, askJSON{Question: data.Question, Form: data.Form,
+		ConversationID: c.FormValue("conversation_id"), Focus: c.FormValue("focus")})
 	if err != nil {
 		data.Error = handbook.ErrorMessage(err)
 		return s.page(c, statusOf(err), "ask", data)
@@ -90,6 +95,10 @@ func (s *Server) pageAsk(c echo.Context) error {
 	}
 	s.logAnswer(c, req.Question, ans)
 	data.Answer = answerViewOf(ans)
+	data.ConversationID, data.Focus = ans.ConversationID, ans.Focus
+	if p := ans.Procedure; p != nil && p.Doc == ans.Focus {
+		data.FocusTitle = p.Title
+	}
 	return s.page(c, http.StatusOK, "ask", data)
 }
 
