@@ -710,3 +710,56 @@ func TestAskFollowUpByFocus(t *testing.T) {
 		t.Errorf("a question without the conversation was answered as a follow-up")
 	}
 }
+
+// TestAskStallUnderDefaultTimeouts runs in a synctest bubble with the
+// timeouts cmd/handbook wires by default (-llm-timeout 60s, asking
+// requests bounded at 60s + 10s, -request-timeout 15s): a model that
+// stalls 30 s and one that stalls past the LLM timeout both end in a 200
+// with verified citations, through POST and through the stream, never in
+// a 5xx from a request deadline that fires first.
+func TestAskStallUnderDefaultTimeouts(t *testing.T) {
+	lib := askLibrary(t)
+	fake := openaitest.NewServer(t) // outside the bubble: its listener would block it
+	for _, tc := range []struct {
+		name     string
+		stall    time.Duration
+		fallback string
+	}{
+		// After 30 s the stalled model says "Quá muộn.", which cites
+		// nothing.
+		{"30s stall", 30 * time.Second, handbook.FallbackNoCitation},
+		{"stall past the LLM timeout", 5 * time.Minute, handbook.FallbackTimeout},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				const llmTimeout = 60 * time.Second
+				chat := openai.NewChat(fake.URL, "", "fake", llmTimeout, openai.WithHTTPClient(&http.Client{Transport: fake.Transport()}))
+				a := &handbook.Assistant{Retriever: &handbook.Retriever{Keyword: fakeIndex{lib.Chunks()}},
+					Library: func() *handbook.Library { return lib }, Prompt: askPrompt, LLM: chat, Now: func() time.Time { return askNow }}
+				srv, err := api.New(api.Options{Retriever: a.Retriever, Library: a.Library, Assistant: a,
+					RequestTimeout: 15 * time.Second, ModelTimeout: llmTimeout + 10*time.Second,
+					Now: func() time.Time { return askNow }, Logger: slog.New(slog.DiscardHandler)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				fake.Script(openaitest.Stall(tc.stall), openaitest.Stall(tc.stall))
+				const q = "thẩm quyền đăng ký kết hôn"
+				start := time.Now()
+				rec, res := postAsk(t, srv.Handler(), askBody(map[string]any{"question": q}), "application/json", "")
+				if rec.Code != http.StatusOK || res.Fallback != tc.fallback || len(res.Citations) == 0 {
+					t.Errorf("POST = %d fallback %q, %d citations, want 200 %q with citations: %s", rec.Code, res.Fallback, len(res.Citations), tc.fallback, rec.Body)
+				}
+				checkResolves(t, lib, res)
+				if took := time.Since(start); took > llmTimeout+time.Second {
+					t.Errorf("POST answered after %s, want the LLM timeout (%s) to end the wait", took, llmTimeout)
+				}
+				events, _ := streamAsk(t, srv.Handler(), q, "")
+				done := events[len(events)-1].data
+				if done.Fallback != tc.fallback || len(done.Citations) == 0 {
+					t.Errorf("stream fallback %q with %d citations, want %q with citations", done.Fallback, len(done.Citations), tc.fallback)
+				}
+				checkResolves(t, lib, done)
+			})
+		})
+	}
+}

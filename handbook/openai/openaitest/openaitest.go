@@ -315,6 +315,12 @@ func (t transport) RoundTrip(r *http.Request) (resp *http.Response, err error) {
 		}
 	}()
 	t.h.ServeHTTP(rec, r)
+	// A real transport fails when the request is cancelled or times out
+	// before the response arrives, rather than return what the handler
+	// wrote until then (nothing, for a stall).
+	if err := r.Context().Err(); err != nil {
+		return nil, err
+	}
 	res := rec.Result()
 	res.Request = r
 	return res, nil
