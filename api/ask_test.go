@@ -23,6 +23,7 @@ import (
 	"sotay/handbook"
 	"sotay/handbook/openai"
 	"sotay/handbook/openai/openaitest"
+	"sotay/handbook/sqlite"
 	"sotay/indexer"
 	"sotay/indexer/bleve"
 
@@ -762,4 +763,62 @@ func TestAskStallUnderDefaultTimeouts(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestAskPageOffersTicket: an unanswered question on the ask page links
+// to the ticket form with the question filled in, when the server keeps
+// tickets; an answered one does not.
+func TestAskPageOffersTicket(t *testing.T) {
+	env := newAskServer(t, false)
+	store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "handbook.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	a := &handbook.Assistant{Retriever: env.askRetriever(t), Library: func() *handbook.Library { return env.lib }, Now: func() time.Time { return askNow }}
+	srv, err := api.New(api.Options{Retriever: a.Retriever, Library: a.Library, Assistant: a, Store: store,
+		Now: func() time.Time { return askNow }, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := func(h http.Handler, q string) string {
+		t.Helper()
+		rec := get(t, h, "/ask?"+url.Values{"q": {q}}.Encode(), "")
+		if rec.Code != http.StatusOK {
+			t.Fatalf("GET /ask?q=%s = %d", q, rec.Code)
+		}
+		return rec.Body.String()
+	}
+	const offer = "Chuyển câu hỏi cho đơn vị phụ trách</a>"
+	unanswered := "kết quả xổ số miền bắc hôm nay"
+	body := page(srv.Handler(), unanswered)
+	m := regexp.MustCompile(`<a href="(/tickets\?[^"]*)">` + offer).FindStringSubmatch(body)
+	want := "/tickets?" + url.Values{"q": {unanswered}}.Encode()
+	if m == nil || html.UnescapeString(m[1]) != want {
+		t.Errorf("unanswered question page offers %q, want a link to %s", m, want)
+	}
+	if !strings.Contains(body, " data-tickets") {
+		t.Errorf("ask form does not tell the script that tickets are kept")
+	}
+	if body := page(srv.Handler(), "thẩm quyền đăng ký kết hôn"); strings.Contains(body, offer) {
+		t.Errorf("answered question offers a ticket")
+	}
+	if body := page(env.h, unanswered); strings.Contains(body, offer) || strings.Contains(body, " data-tickets") {
+		t.Errorf("server without a store offers a ticket")
+	}
+}
+
+func (env *askEnv) askRetriever(t *testing.T) *handbook.Retriever {
+	t.Helper()
+	idx, err := bleve.Open(filepath.Join(t.TempDir(), "bleve"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { idx.Close() })
+	if err := idx.Index(t.Context(), env.lib.Chunks()); err != nil {
+		t.Fatal(err)
+	}
+	r := &handbook.Retriever{Keyword: idx}
+	r.SetAnalyzer(handbook.NewAnalyzer(env.lib))
+	return r
 }

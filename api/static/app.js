@@ -250,6 +250,7 @@
     var result = doc.getElementById('ask-result');
     var askStatus = doc.getElementById('ask-status');
     var es = null;
+    var askedQuestion = '';
 
     var para = function (line, ncites) {
       var p = el('p');
@@ -344,12 +345,23 @@
         });
         result.appendChild(ul);
       }
-      if (!typing && a.referral && a.referral.message) result.appendChild(el('p', 'banner info', a.referral.message));
+      if (!typing && a.referral && a.referral.message) {
+        var ref = el('p', 'banner info', a.referral.message);
+        if (a.answerable === false && askForm.hasAttribute('data-tickets') && askedQuestion) {
+          // The offer to send the question on: the ticket form, filled in.
+          var send = el('a', '', 'Chuyển câu hỏi cho đơn vị phụ trách');
+          send.href = '/tickets?' + new URLSearchParams({ q: askedQuestion }).toString();
+          ref.appendChild(doc.createTextNode(' '));
+          ref.appendChild(send);
+        }
+        result.appendChild(ref);
+      }
     };
 
     askForm.addEventListener('submit', function (ev) {
       var q = askForm.elements.q.value.trim();
       if (!q) return;
+      askedQuestion = q;
       ev.preventDefault();
       if (es) es.close();
       var checked = askForm.querySelector('input[name="form"]:checked');
