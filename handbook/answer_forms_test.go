@@ -2,6 +2,7 @@ package handbook_test
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +23,17 @@ func newAskAssistantDocs(t testing.TB, llm handbook.LLM, edit func(docs map[stri
 		byID[d.ID] = d
 	}
 	edit(byID)
+	// Documents the edit added come after the fixture's, in id order.
+	var added []string
+	for id := range byID {
+		if !slices.ContainsFunc(docs, func(d *handbook.Document) bool { return d.ID == id }) {
+			added = append(added, id)
+		}
+	}
+	slices.Sort(added)
+	for _, id := range added {
+		docs = append(docs, byID[id])
+	}
 	th := &handbook.Thesaurus{}
 	th.Add("nhập khẩu", "đăng ký thường trú")
 	lib := handbook.NewLibrary(docs, th, nil)
@@ -217,5 +229,46 @@ func TestDraftPagesCarryNotice(t *testing.T) {
 	b, _ := newAskAssistant(t, nil)
 	if ans := ask(t, b, handbook.AskRequest{Question: llmQuestion, Filter: askPublic()}); ans.Notice != "" {
 		t.Errorf("published sources: notice %q, want none", ans.Notice)
+	}
+}
+
+// TestNotInForceNeverReachesPrompt: with an index that ignores the filter,
+// a regulation that takes effect after the day of the question and one
+// that has expired stay out of the prompt the fake server receives and out
+// of the answer, as do their quotes.
+func TestNotInForceNeverReachesPrompt(t *testing.T) {
+	const future = "regulations/nd-du-thao-2027"
+	srv := openaitest.NewServer(t)
+	a, lib := newAskAssistantDocs(t, openai.NewChat(srv.URL, "", "fake", 5*time.Second), func(docs map[string]*handbook.Document) {
+		docs[future] = &handbook.Document{
+			ID: future, Kind: handbook.KindRegulation, Title: "Nghị định sửa đổi lệ phí đăng ký khai sinh quá hạn",
+			Audience: handbook.AudiencePublic, Status: handbook.StatusPublished,
+			Regulation: &handbook.Regulation{Number: "1/2027/NĐ-CP", DocType: "Nghị định", Effective: handbook.MustDate("2027-01-01")},
+			Sections: []handbook.Section{askArticle("dieu-1", "Điều 1. Lệ phí đăng ký khai sinh quá hạn", "Lệ phí đăng ký khai sinh quá hạn",
+				"Lệ phí đăng ký khai sinh quá hạn là 7.777 đồng do Ủy ban nhân dân cấp xã thu.")},
+		}
+	})
+	if _, ok := lib.Doc(future); !ok {
+		t.Fatal("the future regulation is not in the library")
+	}
+	a.Retriever.Keyword = leakyIndex{a.Retriever.Keyword}
+	for _, mode := range []handbook.AskMode{handbook.AskAuto, handbook.AskLLM, handbook.AskExtractive} {
+		ans := ask(t, a, handbook.AskRequest{Question: "lệ phí đăng ký khai sinh quá hạn bao nhiêu đồng", Mode: mode, Form: handbook.FormFull, Filter: askPublic()})
+		for _, c := range ans.Citations {
+			if c.Doc == future || c.Doc == "regulations/nd-158-2005" {
+				t.Errorf("%s answer cites %s, not in force on %s", mode, c.Doc, askToday.Format(time.DateOnly))
+			}
+		}
+		if strings.Contains(ans.Text, "7.777") || strings.Contains(ans.Text, "5.000") {
+			t.Errorf("%s answer quotes a fee not in force:\n%s", mode, ans.Text)
+		}
+	}
+	if len(srv.ChatRequests()) == 0 {
+		t.Fatal("the model was never asked: the test checks nothing")
+	}
+	for _, r := range srv.ChatRequests() {
+		if p := r.Prompt(); strings.Contains(p, "7.777") || strings.Contains(p, "5.000 đồng do") {
+			t.Errorf("a chunk not in force reached the prompt:\n%s", p)
+		}
 	}
 }
