@@ -726,9 +726,9 @@ func TestAskStallUnderDefaultTimeouts(t *testing.T) {
 		stall    time.Duration
 		fallback string
 	}{
-		// After 30 s the stalled model says "Quá muộn.", which cites
-		// nothing.
-		{"30s stall", 30 * time.Second, handbook.FallbackNoCitation},
+		// After 30 s the stalled model says "Quá muộn.", a remark
+		// without a marker that is not a courtesy.
+		{"30s stall", 30 * time.Second, handbook.FallbackUncitedClaim},
 		{"stall past the LLM timeout", 5 * time.Minute, handbook.FallbackTimeout},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

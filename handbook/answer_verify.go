@@ -22,8 +22,9 @@ import (
 //     case and white-space folding;
 //   - every number (fees, days, article numbers) appears in a cited excerpt
 //     or in the question: invented figures are the costliest mistake;
-//   - a group without any marker passes only when it is a short remark with
-//     no number and no quotation ("Anh/chị cần hỗ trợ thêm cứ gọi lại.");
+//   - a group without any marker passes only when it claims nothing: a
+//     short courtesy remark with no number and no quotation ("Anh/chị cần
+//     hỗ trợ thêm cứ gọi lại.") or a short lead-in ("Hồ sơ gồm:");
 //   - the whole answer cites at least once.
 //
 // The first failure replaces the whole answer by the base one (procedure card
@@ -50,6 +51,40 @@ var (
 
 // maxUncitedWords is the longest group without a marker that passes.
 const maxUncitedWords = 20
+
+// maxLeadInWords is the longest lead-in to cited lines ("Hồ sơ gồm:") that
+// passes without a marker.
+const maxLeadInWords = 8
+
+// courtesyWords are the folded words, besides stopTerms, of the remarks a
+// group without a marker may make: greetings, thanks, offers of help
+// ("Anh/chị cần hỗ trợ thêm cứ gọi lại."). A word outside them ("xã",
+// "công an", "miễn") makes the group a claim, which must cite.
+var courtesyWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`da vang xin chao cam on chuc ban quy khach nguoi dan ho tro them cu goi
+		lai vui long lien he tra loi sau duoi day thong tin giup hy vong huu ich tham khao san sang luon rat
+		thuan loi suc khoe nhat tot lanh ngay nay hom gap kho khan gi them nua nhe a oi roi tiep nhan cau`) {
+		m[w] = true
+	}
+	return m
+}()
+
+// isRemark reports whether a group without a marker claims nothing: a
+// short lead-in ending with a colon, courtesy words only, or the reply
+// that the excerpts do not answer (reported as llm_declined by finish).
+func isRemark(bare string) bool {
+	t := strings.TrimSpace(bare)
+	if strings.HasSuffix(t, ":") && len(strings.Fields(t)) <= maxLeadInWords || strings.Contains(Fold(t), declinedReply) {
+		return true
+	}
+	for _, w := range FoldedSyllables(t) {
+		if !stopTerms[w] && !courtesyWords[w] {
+			return false
+		}
+	}
+	return true
+}
 
 // declinedReply is the folded reply the prompt asks for when the excerpts
 // do not answer (prompts/answer.system.tmpl, rule 5).
@@ -227,7 +262,7 @@ func (v *verifier) group(text string) (segment, error) {
 	quotes := guillemetRE.FindAllStringSubmatchIndex(bare, -1)
 	quotes = append(quotes, straightRE.FindAllStringSubmatchIndex(outer, -1)...)
 	if len(cited) == 0 {
-		if len(quotes) > 0 || figureRE.MatchString(bare) || len(strings.Fields(bare)) > maxUncitedWords {
+		if len(quotes) > 0 || figureRE.MatchString(bare) || len(strings.Fields(bare)) > maxUncitedWords || !isRemark(bare) {
 			return segment{}, verifyFail(FallbackUncitedClaim, "claim without marker (%d words)", len(strings.Fields(bare)))
 		}
 		return segment{text: text}, nil
