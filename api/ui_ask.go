@@ -40,7 +40,7 @@ type answerView struct {
 	Nearest    []hitView
 	Referral   string
 	// TicketURL opens the ticket form with the unanswered question.
-	TicketURL string
+	TicketURL  string
 	Notice     string
 	Answerable bool
 	Mode       string

@@ -116,6 +116,7 @@ func benchLLMOverhead(b *testing.B, llm handbook.LLM) {
 	slices.Sort(first)
 	slices.Sort(total)
 	b.ReportMetric(float64(first[len(first)/2].Microseconds())/1000, "first-p50-ms")
+	b.ReportMetric(float64(first[len(first)*95/100].Microseconds())/1000, "first-p95-ms")
 	b.ReportMetric(float64(total[len(total)/2].Microseconds())/1000, "total-p50-ms")
 	b.ReportMetric(float64(fallbacks)/float64(len(total)), "fallback-rate")
 }
