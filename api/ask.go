@@ -22,8 +22,14 @@ import (
 
 // The answers API (issue 6):
 //
-//	POST /api/v1/ask          {"question","mode","form","conversation_id","history"} → answer JSON
-//	GET  /api/v1/ask/stream?question=&mode=&form=&conversation_id=   → text/event-stream
+//	POST /api/v1/ask          {"question","mode","form","conversation_id","focus","history"} → answer JSON
+//	GET  /api/v1/ask/stream?question=&mode=&form=&conversation_id=&focus=   → text/event-stream
+//
+// A follow-up ("thế lệ phí bao nhiêu?") stays on the procedure of the
+// previous answer: by conversation_id (kept in this process's memory), or
+// by focus, the previous answer's "focus" sent back by the client, which
+// survives a restart or another replica behind the load balancer. The
+// focus is re-checked against what the caller may see.
 //
 // The stream sends, in order:
 //
@@ -54,11 +60,15 @@ const maxHistory = 10
 
 var conversationIDRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
+// maxFocusLength bounds a document id sent back as the focus.
+const maxFocusLength = 300
+
 type askJSON struct {
 	Question       string        `json:"question"`
 	Mode           string        `json:"mode"`
 	Form           string        `json:"form"`
 	ConversationID string        `json:"conversation_id"`
+	Focus          string        `json:"focus"`
 	History        []historyJSON `json:"history"`
 }
 
@@ -157,7 +167,7 @@ func (s *Server) askRequest(c echo.Context, in askJSON) (handbook.AskRequest, er
 		return req, handbook.Errorf(handbook.Invalid, fmt.Sprintf("Lịch sử hội thoại quá dài (tối đa %d lượt).", maxHistory), "history of %d turns", len(in.History))
 	}
 	for _, h := range in.History {
-		if len([]rune(h.Question)) > handbook.MaxQuestionLength || len(h.Doc) > 300 {
+		if len([]rune(h.Question)) > handbook.MaxQuestionLength || len(h.Doc) > maxFocusLength {
 			return req, handbook.Errorf(handbook.Invalid, "Một lượt trong lịch sử hội thoại quá dài.", "history turn too long")
 		}
 		if q := handbook.NormalizeLine(h.Question); q != "" {
@@ -166,6 +176,12 @@ func (s *Server) askRequest(c echo.Context, in askJSON) (handbook.AskRequest, er
 		if h.Doc != "" {
 			req.Conversation.Focus = strings.Trim(h.Doc, "/")
 		}
+	}
+	if f := strings.TrimSpace(in.Focus); f != "" {
+		if len(f) > maxFocusLength {
+			return req, handbook.Errorf(handbook.Invalid, "Mã thủ tục đang hỏi tiếp không hợp lệ.", "focus of %d bytes", len(f))
+		}
+		req.Conversation.Focus = strings.Trim(f, "/")
 	}
 	return req, nil
 }
@@ -230,10 +246,11 @@ func decodeAsk(r *http.Request) (askJSON, error) {
 // apiAskStream answers GET /api/v1/ask/stream as server-sent events.
 func (s *Server) apiAskStream(c echo.Context) error {
 	v := c.QueryParams()
-	if err := rejectUnknown(v, "question", "mode", "form", "conversation_id"); err != nil {
+	if err := rejectUnknown(v, "question", "mode", "form", "conversation_id", "focus"); err != nil {
 		return err
 	}
-	req, err := s.askRequest(c, askJSON{Question: v.Get("question"), Mode: v.Get("mode"), Form: v.Get("form"), ConversationID: v.Get("conversation_id")})
+	req, err := s.askRequest(c, askJSON{Question: v.Get("question"), Mode: v.Get("mode"), Form: v.Get("form"),
+		ConversationID: v.Get("conversation_id"), Focus: v.Get("focus")})
 	if err != nil {
 		return err
 	}

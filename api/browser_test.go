@@ -416,6 +416,32 @@ func TestBrowser(t *testing.T) {
 		checkA11y(t, ctx, "ask")
 	})
 
+	t.Run("ask follow-up stays on the procedure", func(t *testing.T) {
+		ask := func(q string) string {
+			run(t, ctx, "reset status", chromedp.Evaluate[bool](`(document.getElementById('ask-status').textContent = '', true)`))
+			do(t, ctx, "ask "+q,
+				chromedp.SetValue(chromedp.CSS("#ask-q"), q),
+				chromedp.Click(chromedp.CSS(`#ask-form button[type="submit"]`)),
+			)
+			run(t, ctx, "answer done", chromedp.Poll[bool](
+				`document.getElementById('ask-status').textContent.indexOf('Đã trả lời') >= 0`, chromedp.WithPollingTimeout(20*time.Second)))
+			return run(t, ctx, "first line", chromedp.Evaluate[string](`document.querySelector('#ask-result .answer-text p').textContent`))
+		}
+		do(t, ctx, "open ask", chromedp.Navigate(base+"/ask"), chromedp.WaitVisible(chromedp.CSS("#ask-q")))
+		if first := ask("lam giay khai sinh cho con can gi"); !strings.HasPrefix(first, "Thủ tục đăng ký khai sinh") {
+			t.Fatalf("first answer starts %q", first)
+		}
+		hint := run(t, ctx, "focus hint", chromedp.Evaluate[string](
+			`(() => { const h = document.getElementById('ask-focus'); return h.hidden ? '' : h.textContent; })()`))
+		if !strings.Contains(hint, "Đăng ký khai sinh") {
+			t.Errorf("focus hint = %q, want the procedure named", hint)
+		}
+		if next := ask("the le phi bao nhieu"); !strings.HasPrefix(next, "Lệ phí:") {
+			t.Errorf("follow-up answer starts %q, want the fee of khai sinh", next)
+		}
+		screenshot(t, "ask-follow-up.png", run(t, ctx, "screenshot", chromedp.CaptureScreenshot()))
+	})
+
 	t.Run("drafting as an official", func(t *testing.T) {
 		// An official's browser: every request carries the token.
 		setToken := func(tok string) chromedp.Action[chromedp.Void] {

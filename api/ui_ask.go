@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -20,6 +21,13 @@ type askPage struct {
 	Available bool
 	Error     string
 	Answer    *answerView
+	// ConversationID and Focus go back with the next question, so that a
+	// follow-up ("thế lệ phí bao nhiêu?") stays on the procedure of this
+	// answer, titled FocusTitle.
+	ConversationID, Focus, FocusTitle string
+	// Tickets is set when the server keeps tickets: an unanswered question
+	// can then be sent to the owning department (/tickets?q=).
+	Tickets bool
 }
 
 // answerView is an answer as the page shows it. The text is kept as
@@ -31,6 +39,8 @@ type answerView struct {
 	Procedure  *handbook.Card
 	Nearest    []hitView
 	Referral   string
+	// TicketURL opens the ticket form with the unanswered question.
+	TicketURL  string
 	Notice     string
 	Answerable bool
 	Mode       string
@@ -58,6 +68,7 @@ func (s *Server) pageAsk(c echo.Context) error {
 		Question:  strings.TrimSpace(c.FormValue("q")),
 		Form:      c.FormValue("form"),
 		Available: s.opt.Assistant != nil,
+		Tickets:   s.opt.Store != nil,
 	}
 	if data.Form != string(handbook.FormFull) {
 		data.Form = string(handbook.FormShort)
@@ -70,7 +81,8 @@ func (s *Server) pageAsk(c echo.Context) error {
 		return s.page(c, http.StatusOK, "ask", data)
 	}
 	data.Title = clip(data.Question, 60) + " – Hỏi nhanh"
-	req, err := s.askRequest(c, askJSON{Question: data.Question, Form: data.Form})
+	req, err := s.askRequest(c, askJSON{Question: data.Question, Form: data.Form,
+		ConversationID: c.FormValue("conversation_id"), Focus: c.FormValue("focus")})
 	if err != nil {
 		data.Error = handbook.ErrorMessage(err)
 		return s.page(c, statusOf(err), "ask", data)
@@ -90,6 +102,13 @@ func (s *Server) pageAsk(c echo.Context) error {
 	}
 	s.logAnswer(c, req.Question, ans)
 	data.Answer = answerViewOf(ans)
+	if !ans.Answerable && data.Tickets {
+		data.Answer.TicketURL = "/tickets?" + url.Values{"q": {req.Question}}.Encode()
+	}
+	data.ConversationID, data.Focus = ans.ConversationID, ans.Focus
+	if p := ans.Procedure; p != nil && p.Doc == ans.Focus {
+		data.FocusTitle = p.Title
+	}
 	return s.page(c, http.StatusOK, "ask", data)
 }
 

@@ -250,6 +250,7 @@
     var result = doc.getElementById('ask-result');
     var askStatus = doc.getElementById('ask-status');
     var es = null;
+    var askedQuestion = '';
 
     var para = function (line, ncites) {
       var p = el('p');
@@ -344,17 +345,33 @@
         });
         result.appendChild(ul);
       }
-      if (!typing && a.referral && a.referral.message) result.appendChild(el('p', 'banner info', a.referral.message));
+      if (!typing && a.referral && a.referral.message) {
+        var ref = el('p', 'banner info', a.referral.message);
+        if (a.answerable === false && askForm.hasAttribute('data-tickets') && askedQuestion) {
+          // The offer to send the question on: the ticket form, filled in.
+          var send = el('a', '', 'Chuyển câu hỏi cho đơn vị phụ trách');
+          send.href = '/tickets?' + new URLSearchParams({ q: askedQuestion }).toString();
+          ref.appendChild(doc.createTextNode(' '));
+          ref.appendChild(send);
+        }
+        result.appendChild(ref);
+      }
     };
 
     askForm.addEventListener('submit', function (ev) {
       var q = askForm.elements.q.value.trim();
       if (!q) return;
+      askedQuestion = q;
       ev.preventDefault();
       if (es) es.close();
       var checked = askForm.querySelector('input[name="form"]:checked');
       var form = checked ? checked.value : 'short';
       history.replaceState(null, '', '/ask?' + new URLSearchParams({ q: q, form: form }).toString());
+      // A follow-up stays on the procedure of the previous answer.
+      var params = { question: q, form: form };
+      var conv = askForm.elements.conversation_id, focus = askForm.elements.focus;
+      if (conv && conv.value) params.conversation_id = conv.value;
+      if (focus && focus.value) params.focus = focus.value;
       var meta = {}, text = '', cites = [], started = false, finished = false;
       var show = function () {
         var a = {};
@@ -364,7 +381,7 @@
         renderAnswer(a, true);
       };
       askStatus.textContent = 'Đang tìm câu trả lời…';
-      es = new EventSource('/api/v1/ask/stream?' + new URLSearchParams({ question: q, form: form }).toString());
+      es = new EventSource('/api/v1/ask/stream?' + new URLSearchParams(params).toString());
       es.addEventListener('meta', function (e) {
         started = true;
         meta = JSON.parse(e.data);
@@ -376,7 +393,16 @@
       es.addEventListener('done', function (e) {
         finished = true;
         es.close();
-        renderAnswer(JSON.parse(e.data), false);
+        var a = JSON.parse(e.data);
+        renderAnswer(a, false);
+        if (conv) conv.value = a.conversation_id || '';
+        if (focus) focus.value = a.focus || '';
+        var hint = doc.getElementById('ask-focus');
+        if (hint) {
+          var title = a.procedure && a.procedure.doc === a.focus ? a.procedure.title : '';
+          hint.querySelector('strong').textContent = title;
+          hint.hidden = !title;
+        }
         askStatus.textContent = 'Đã trả lời.';
       });
       es.addEventListener('error', function (e) {
