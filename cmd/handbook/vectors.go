@@ -51,9 +51,14 @@ func openVectors(cfg Config, log *slog.Logger) (*vectorSetup, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open memvec: %w (run: handbook index -rebuild)", err)
 		}
+		manifest := filepath.Join(dir, "manifest-"+model+".json")
+		if store.Len() == 0 {
+			// A lost or deleted snapshot: resync (from the cache, so
+			// without embedding calls) instead of trusting the manifest.
+			os.Remove(manifest)
+		}
 		v.Store, v.Close = store, store.Close
-		v.Sync = &indexer.VectorSync{Store: store, Embedder: emb, Cache: cache,
-			Manifest: filepath.Join(dir, "manifest-"+model+".json"), Save: store.Save}
+		v.Sync = &indexer.VectorSync{Store: store, Embedder: emb, Cache: cache, Manifest: manifest, Save: store.Save}
 	case "pgvector":
 		if cfg.EmbedDim <= 0 {
 			return nil, errors.New("HANDBOOK_EMBED_DIM is required when HANDBOOK_VECTOR_STORE=pgvector (e.g. 1024 for bge-m3)")
