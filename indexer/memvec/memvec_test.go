@@ -86,3 +86,49 @@ func BenchmarkNearest(b *testing.B) {
 		})
 	}
 }
+
+// TestSaveWhileWriting saves while another goroutine replaces and deletes
+// vectors in place; run with -race. Every snapshot must load.
+func TestSaveWhileWriting(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "vectors.gob")
+	s, err := memvec.Open(path, "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	corpus := indexertest.Corpus()
+	put := func(x float32) error {
+		var vs []handbook.Vector
+		for i, c := range corpus {
+			vs = append(vs, handbook.Vector{Chunk: c, Values: []float32{x, float32(i), 1}})
+		}
+		return s.Upsert(t.Context(), vs)
+	}
+	if err := put(1); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	go func() {
+		for i := range 200 {
+			if err := put(float32(i)); err != nil {
+				done <- err
+				return
+			}
+			if err := s.DeleteDocument(t.Context(), corpus[i%len(corpus)].DocID); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	for range 20 {
+		if err := s.Save(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := memvec.Open(path, "m"); err != nil {
+			t.Fatalf("snapshot saved during writes does not load: %v", err)
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
