@@ -62,7 +62,7 @@ func openApp(cfg Config, log *slog.Logger) (*App, error) {
 		},
 		Log: log.With("component", "indexer"),
 	}
-	a.Retriever = &handbook.Retriever{Keyword: a.Manager}
+	a.Retriever = &handbook.Retriever{Keyword: a.Manager, Library: a.Library}
 	vs, err := openVectors(cfg, log)
 	if err != nil {
 		return nil, err
