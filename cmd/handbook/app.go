@@ -62,7 +62,8 @@ func openApp(cfg Config, log *slog.Logger) (*App, error) {
 		},
 		Log: log.With("component", "indexer"),
 	}
-	a.Retriever = &handbook.Retriever{Keyword: a.Manager, Library: a.Library}
+	a.Retriever = &handbook.Retriever{Keyword: a.Manager, Library: a.Library, EmbedTimeout: cfg.EmbedTimeout,
+		Fusion: handbook.Fusion{K: cfg.FusionK, LexicalWeight: cfg.FusionLex, VectorWeight: cfg.FusionVec}}
 	vs, err := openVectors(cfg, log)
 	if err != nil {
 		return nil, err
@@ -70,7 +71,7 @@ func openApp(cfg Config, log *slog.Logger) (*App, error) {
 	if vs != nil {
 		a.vectors = vs
 		a.Manager.Vectors = vs.Sync
-		a.Retriever.Embedder, a.Retriever.Vectors = vs.Embedder, vs.Store
+		a.Retriever.Embedder, a.Retriever.Vectors = vs.Query, vs.Store
 	}
 	if _, err := a.Reload(); err != nil {
 		return nil, err

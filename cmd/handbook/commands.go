@@ -296,7 +296,7 @@ func cmdEval(ctx context.Context, args []string, getenv func(string) string, std
 	minR1 := fs.Float64("min-r1", 0, "exit 1 when Recall@1 is below this")
 	minMRR := fs.Float64("min-mrr", 0, "exit 1 when MRR@10 is below this")
 	showMisses := fs.Int("misses", 20, "misses to print")
-	mode := fs.String("mode", "", "lexical, vector or hybrid (default: hybrid when embeddings are configured); comma-separated to compare")
+	mode := fs.String("mode", "", "lexical, vector or hybrid (default: hybrid when embeddings are configured); comma-separated to compare side by side (-min-r1 and -min-mrr then apply to the last)")
 	cfg, fset, err := loadWithExtra("eval", args, getenv, stderr, fs)
 	if err != nil {
 		return err
@@ -332,29 +332,46 @@ func cmdEval(ctx context.Context, args []string, getenv func(string) string, std
 	if len(modes) == 0 {
 		modes = []string{""}
 	}
+	for _, m := range modes {
+		if m != handbook.ModeLexical && m != handbook.ModeVector && m != handbook.ModeHybrid && m != "" {
+			return fmt.Errorf("-mode: %q is not lexical, vector or hybrid", m)
+		}
+	}
 	var rep handbook.EvalReport
 	for _, m := range modes {
+		// A hybrid search whose vector half failed is a lexical one: its
+		// figures under "hybrid" would mislead, so the run stops.
+		var fellBack error
 		rep, err = handbook.Evaluate(ctx, cases, func(ctx context.Context, q string) ([]handbook.Hit, error) {
 			res, err := app.Retriever.Search(ctx, handbook.SearchRequest{Query: q, Limit: 10, Filter: f, Mode: m})
 			if err != nil {
 				return nil, err
 			}
+			if res.Degraded != "" && fellBack == nil {
+				fellBack = fmt.Errorf("semantic search failed (%v); the figures would be keyword-only", res.VectorErr)
+			}
 			return res.Hits, nil
 		})
-		if err != nil {
-			return err
-		}
-		if *asJSON {
-			enc := json.NewEncoder(stdout)
-			enc.SetIndent("", "  ")
-			if err := enc.Encode(rep); err != nil {
-				return err
-			}
-			continue
+		if err == nil {
+			err = fellBack
 		}
 		label := m
 		if label == "" {
 			label = "default"
+		}
+		if err != nil {
+			return fmt.Errorf("eval mode %s: %w", label, err)
+		}
+		if *asJSON {
+			enc := json.NewEncoder(stdout)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode(struct {
+				Mode string `json:"mode"`
+				handbook.EvalReport
+			}{label, rep}); err != nil {
+				return err
+			}
+			continue
 		}
 		fmt.Fprintf(stdout, "mode %-8s cases %d  R@1 %.3f  R@5 %.3f  R@10 %.3f  MRR@10 %.3f  nDCG@10 %.3f  p50 %s  p95 %s\n",
 			label, rep.Cases, rep.R1, rep.R5, rep.R10, rep.MRR10, rep.NDCG10, rep.P50.Round(time.Microsecond), rep.P95.Round(time.Microsecond))

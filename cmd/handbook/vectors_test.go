@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -43,6 +44,35 @@ func TestEmbeddingsEndToEnd(t *testing.T) {
 			t.Errorf("eval output lacks %q:\n%s", m, out)
 		}
 	}
+	// The fusion settings reach eval: with the vector ranking weighted 0,
+	// hybrid ranks exactly as lexical.
+	out, _, err = run(t, env, "eval", "-json", "-mode", "lexical,hybrid", "-fusion-vector-weight", "0", "-content", content, "-data", data, gold)
+	if err != nil {
+		t.Fatalf("eval -json: %v\n%s", err, out)
+	}
+	dec := json.NewDecoder(strings.NewReader(out))
+	type report struct {
+		Mode  string  `json:"mode"`
+		Cases int     `json:"cases"`
+		R1    float64 `json:"recall_at_1"`
+		MRR   float64 `json:"mrr_at_10"`
+	}
+	var reports []report
+	for dec.More() {
+		var one report
+		if err := dec.Decode(&one); err != nil {
+			t.Fatalf("eval -json output: %v\n%s", err, out)
+		}
+		reports = append(reports, one)
+	}
+	if len(reports) != 2 || reports[0].Mode != "lexical" || reports[1].Mode != "hybrid" || reports[0].Cases != 2 ||
+		reports[0].R1 != reports[1].R1 || reports[0].MRR != reports[1].MRR {
+		t.Errorf("eval -json reports = %+v, want lexical and hybrid with the same figures", reports)
+	}
+	if _, _, err := run(t, env, "eval", "-mode", "semantic", "-content", content, "-data", data, gold); err == nil ||
+		!strings.Contains(err.Error(), "semantic") {
+		t.Errorf("eval -mode semantic: error = %v, want one naming the bad mode", err)
+	}
 	// The embedder fails: search still answers from full text and says so.
 	fake.FailEmbeddings(500, 500, 500, 500, 500, 500, 500, 500)
 	out, _, err = run(t, env, "search", "-json", "-content", content, "-data", data, "dang", "ky", "khai", "sinh")
@@ -52,6 +82,12 @@ func TestEmbeddingsEndToEnd(t *testing.T) {
 	if !strings.Contains(out, `"Mode": "lexical"`) || !strings.Contains(out, "Tìm kiếm ngữ nghĩa tạm thời không khả dụng") ||
 		!strings.Contains(out, "procedures/ho-tich/dang-ky-khai-sinh") {
 		t.Errorf("degraded search output:\n%s", out)
+	}
+	// eval refuses to report keyword-only figures as hybrid.
+	fake.FailEmbeddings(500, 500, 500, 500, 500, 500, 500, 500)
+	if out, _, err := run(t, env, "eval", "-mode", "hybrid", "-content", content, "-data", data, gold); err == nil ||
+		!strings.Contains(err.Error(), "semantic search failed") {
+		t.Errorf("eval -mode hybrid with the embedder down: error = %v, output %s", err, out)
 	}
 }
 
