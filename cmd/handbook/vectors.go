@@ -23,10 +23,10 @@ type vectorSetup struct {
 	Embedder handbook.Embedder
 	// Query embeds search queries: one short try, since the search answers
 	// from keywords rather than wait (HANDBOOK_EMBED_TIMEOUT).
-	Query    handbook.Embedder
-	Store    handbook.VectorStore
-	Sync     *indexer.VectorSync
-	Close    func() error
+	Query handbook.Embedder
+	Store handbook.VectorStore
+	Sync  *indexer.VectorSync
+	Close func() error
 	// pg is set in pgvector mode: `handbook index` builds its HNSW index
 	// after loading and resets it on -rebuild.
 	pg *pgvector.Store
