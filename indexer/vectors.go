@@ -37,7 +37,9 @@ type VectorSync struct {
 	// leaves the previous manifest, and the next run takes the missing
 	// vectors from the cache. Without Save every batch is assumed durable
 	// when Upsert returns (pgvector) and the manifest follows each batch.
-	Save      func() error
+	Save func() error
+	// BatchSize is how many chunks go to the embedder at once (64 by
+	// default): the unit of caching, so of what an interruption can cost.
 	BatchSize int
 }
 
@@ -47,8 +49,8 @@ type embedJob struct {
 }
 
 // Sync embeds what changed and returns the number of chunks sent to the
-// embedder. progress, when set, is called after each batch with the chunks
-// done of those to embed (stage "embed").
+// embedder. progress, when set, is called before the first batch and after
+// each with the chunks done of those to embed (stage "embed").
 func (v *VectorSync) Sync(ctx context.Context, lib *handbook.Library, progress Progress) (_ int, err error) {
 	man, err := v.readManifest()
 	if err != nil {
@@ -90,12 +92,12 @@ func (v *VectorSync) Sync(ctx context.Context, lib *handbook.Library, progress P
 		jobs = append(jobs, embedJob{doc: d, chunks: cs})
 		total += len(cs)
 	}
-	batch := v.BatchSize
-	if batch <= 0 {
-		batch = 64
-	}
+	batch := v.batch()
 	embedded, done := 0, 0
 	model := v.Embedder.Model()
+	if progress != nil && total > 0 {
+		progress("embed", 0, total) // the stage starts: its clock too
+	}
 	// Group documents into batches of about `batch` chunks; each group is
 	// embedded, stored and recorded in the manifest before the next.
 	for start := 0; start < len(jobs); {
@@ -152,6 +154,14 @@ func (v *VectorSync) Sync(ctx context.Context, lib *handbook.Library, progress P
 	return embedded, nil
 }
 
+// batch is BatchSize, 64 by default.
+func (v *VectorSync) batch() int {
+	if v.BatchSize <= 0 {
+		return 64
+	}
+	return v.BatchSize
+}
+
 // checkpoint saves the store, then the manifest that describes it.
 func (v *VectorSync) checkpoint(man map[string]string) error {
 	if err := v.Save(); err != nil {
@@ -182,16 +192,21 @@ func (v *VectorSync) embed(ctx context.Context, model string, chunks []handbook.
 			missing = append(missing, i)
 		}
 	}
-	if len(texts) > 0 {
-		out, err := v.Embedder.Embed(ctx, texts)
+	// One embedding request's worth at a time, each cached as soon as it
+	// comes back: a run interrupted in the middle of a long document
+	// keeps what was already embedded.
+	step := v.batch()
+	for lo := 0; lo < len(texts); lo += step {
+		hi := min(lo+step, len(texts))
+		out, err := v.Embedder.Embed(ctx, texts[lo:hi])
 		if err != nil {
-			return nil, 0, fmt.Errorf("embed %d chunks: %w", len(texts), err)
+			return nil, 0, fmt.Errorf("embed %d chunks: %w", hi-lo, err)
 		}
-		if len(out) != len(texts) {
-			return nil, 0, fmt.Errorf("embedder returned %d vectors for %d texts: %w", len(out), len(texts), handbook.ErrUnavailable)
+		if len(out) != hi-lo {
+			return nil, 0, fmt.Errorf("embedder returned %d vectors for %d texts: %w", len(out), hi-lo, handbook.ErrUnavailable)
 		}
 		fresh := map[string][]float32{}
-		for j, i := range missing {
+		for j, i := range missing[lo:hi] {
 			cached[hashes[i]] = out[j]
 			fresh[hashes[i]] = out[j]
 		}

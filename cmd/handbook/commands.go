@@ -63,6 +63,8 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	log.Info("serving", "addr", "http://"+ln.Addr().String(), "content", contentName(cfg), "data", cfg.Data)
+	// A first start with embeddings can take a while: say how far it is.
+	app.Manager.Progress = progressLog(log, time.Now, 30*time.Second, 1000)
 	if cfg.VectorStore == "pgvector" {
 		// Replicas share the vectors; only `handbook index` writes them,
 		// or every starting replica would re-sync the same documents.
@@ -147,7 +149,9 @@ func cmdIndex(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer app.Close()
 	if f, ok := stderr.(*os.File); ok && isTerminal(f) {
-		app.Manager.Progress = progressBar(stderr)
+		app.Manager.Progress = progressBar(stderr, time.Now)
+	} else {
+		app.Manager.Progress = progressLog(log, time.Now, 10*time.Second, 0)
 	}
 	st, err := app.Sync(ctx, *rebuild)
 	if err != nil {
