@@ -303,8 +303,12 @@ func slicesSortScored(a []scored) {
 	}
 }
 
-// dot is the inner product, unrolled by four.
-func dot(a, b []float32) float32 {
+// dot is the inner product of a and b (len(b) >= len(a)): dotGo, or an
+// assembly version where the CPU has one (dot_amd64.go).
+var dot = dotGo
+
+// dotGo is the inner product, unrolled by four.
+func dotGo(a, b []float32) float32 {
 	var s0, s1, s2, s3 float32
 	i := 0
 	for ; i+4 <= len(a); i += 4 {
