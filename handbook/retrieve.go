@@ -47,7 +47,7 @@ type SearchResult struct {
 	Degraded string
 	// VectorErr is the precise cause of Degraded, for logs; nil when the
 	// vector path was skipped without trying (after a recent failure).
-	VectorErr error
+	VectorErr error `json:"-"`
 	Took      time.Duration
 }
 

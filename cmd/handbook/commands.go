@@ -254,6 +254,10 @@ func cmdSearch(ctx context.Context, args []string, getenv func(string) string, s
 		return enc.Encode(res)
 	}
 	fmt.Fprintf(stdout, "%d kết quả cho %q (%s, %s)\n", len(res.Hits), res.Query.Raw, res.Mode, res.Took.Round(time.Microsecond))
+	if res.Degraded != "" {
+		fmt.Fprintf(stdout, "Lưu ý: %s\n", res.Degraded)
+		log.Warn("semantic search unavailable", "err", res.VectorErr)
+	}
 	for i, h := range res.Hits {
 		fmt.Fprintf(stdout, "%2d. %s  [%s]\n    %s#%s  %.3f\n    %s\n", i+1, h.Title, h.Kind, h.DocID, h.Anchor, h.Score, h.Heading)
 	}

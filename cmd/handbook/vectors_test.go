@@ -88,6 +88,11 @@ func TestEmbeddingsEndToEnd(t *testing.T) {
 		!strings.Contains(out, "procedures/ho-tich/dang-ky-khai-sinh") {
 		t.Errorf("degraded search output:\n%s", out)
 	}
+	out, stderr, err := run(t, env, "search", "-content", content, "-data", data, "dang", "ky", "khai", "sinh")
+	if err != nil || !strings.Contains(out, "Lưu ý: Tìm kiếm ngữ nghĩa tạm thời không khả dụng") ||
+		!strings.Contains(stderr, "semantic search unavailable") || !strings.Contains(stderr, "500") {
+		t.Errorf("search with the embedder down: %v\n%s\n%s", err, out, stderr)
+	}
 	// eval refuses to report keyword-only figures as hybrid.
 	fake.FailEmbeddings(500, 500, 500, 500, 500, 500, 500, 500)
 	if out, _, err := run(t, env, "eval", "-mode", "hybrid", "-content", content, "-data", data, gold); err == nil ||
