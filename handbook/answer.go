@@ -250,6 +250,7 @@ type plan struct {
 	focus     *Document // procedure answered from its card
 	followUp  bool
 	retrieval string
+	degraded  string // SearchResult.Degraded: semantic search was skipped
 }
 
 func (a *Assistant) now() time.Time {
@@ -317,6 +318,10 @@ func (a *Assistant) answer(ctx context.Context, req AskRequest, emit func(Event)
 		return nil, err
 	}
 	base := a.baseAnswer(p)
+	if p.degraded != "" {
+		// The reader is told that the answer rests on keywords alone.
+		base.Notice = strings.TrimSpace(base.Notice + " " + p.degraded)
+	}
 	ans := base
 	useLLM := base.Answerable && (req.Mode == AskLLM || (req.Mode == AskAuto && p.focus == nil))
 	switch {
@@ -390,7 +395,7 @@ func (a *Assistant) retrieve(ctx context.Context, req AskRequest) (*plan, error)
 			return nil, ctx.Err()
 		}
 	}
-	p.query, p.hits, p.retrieval = res.Query, hits, res.Mode
+	p.query, p.hits, p.retrieval, p.degraded = res.Query, hits, res.Mode, res.Degraded
 	if a.answerable(res.Query, hits) {
 		p.focus = a.procedureOf(lib, res.Query, hits, DetectAspect(req.Question))
 	}

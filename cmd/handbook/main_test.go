@@ -368,3 +368,66 @@ func waitServing(t *testing.T, logs *syncBuffer) string {
 	t.Fatalf("server did not become ready:\n%s", logs.String())
 	return ""
 }
+
+func TestConfigEmbeddingAndFusion(t *testing.T) {
+	env := map[string]string{"HANDBOOK_FUSION_K": "20", "HANDBOOK_FUSION_VECTOR_WEIGHT": "0.5", "HANDBOOK_EMBED_TIMEOUT": "800ms",
+		"HANDBOOK_EMBED_BATCH": "16"}
+	cfg, _, err := LoadConfig("t", []string{"-fusion-lexical-weight", "2"}, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.FusionK != 20 || cfg.FusionLex != 2 || cfg.FusionVec != 0.5 || cfg.EmbedTimeout != 800*time.Millisecond || cfg.EmbedBatch != 16 {
+		t.Errorf("cfg = %+v", cfg)
+	}
+	app, err := openApp(cfg, newLogger(Config{LogLevel: "error", LogFormat: "text"}, io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	if f := app.Retriever.Fusion; f.K != 20 || f.LexicalWeight != 2 || f.VectorWeight != 0.5 || app.Retriever.EmbedTimeout != 800*time.Millisecond {
+		t.Errorf("retriever fusion %+v, embed timeout %s", f, app.Retriever.EmbedTimeout)
+	}
+	if app.Retriever.Embedder != nil || app.vectors != nil {
+		t.Errorf("no HANDBOOK_EMBED_URL, yet the vector half is wired")
+	}
+	for _, bad := range []map[string]string{
+		{"HANDBOOK_FUSION_K": "0"},
+		{"HANDBOOK_FUSION_K": "NaN"},
+		{"HANDBOOK_FUSION_VECTOR_WEIGHT": "-1"},
+		{"HANDBOOK_FUSION_VECTOR_WEIGHT": "0", "HANDBOOK_FUSION_LEXICAL_WEIGHT": "0"},
+		{"HANDBOOK_EMBED_TIMEOUT": "0s"},
+		{"HANDBOOK_EMBED_BATCH": "0"},
+		{"HANDBOOK_EMBED_DIM": "-3"},
+	} {
+		_, _, err := LoadConfig("t", nil, func(k string) string { return bad[k] }, io.Discard)
+		for k := range bad {
+			if err == nil || !strings.Contains(err.Error(), k) {
+				t.Errorf("LoadConfig(%v) error = %v, want one naming %s", bad, err, k)
+			}
+		}
+	}
+}
+
+// TestConfigDocumented: every option is in handbook.env.example (with its
+// default) and in the README's configuration table, so that neither drifts.
+func TestConfigDocumented(t *testing.T) {
+	example, err := os.ReadFile("../../handbook.env.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range options {
+		if o.env == "HANDBOOK_CONFIG" {
+			continue
+		}
+		if !regexp.MustCompile(`(?m)^` + o.env + `=`).Match(example) {
+			t.Errorf("handbook.env.example lacks %s", o.env)
+		}
+		if !strings.Contains(string(readme), "-"+o.flag+"`") {
+			t.Errorf("README configuration table lacks -%s", o.flag)
+		}
+	}
+}

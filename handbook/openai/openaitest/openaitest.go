@@ -262,7 +262,9 @@ func (s *Server) SetDim(n int) {
 	s.dim = n
 }
 
-// FailEmbeddings makes the next embedding requests fail with these statuses.
+// FailEmbeddings makes the next embedding requests fail with these
+// statuses, one per request; a 0 lets that request through (0, 0, 500 fails
+// the third).
 func (s *Server) FailEmbeddings(statuses ...int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
