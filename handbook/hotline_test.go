@@ -230,6 +230,27 @@ func TestTicketLoop(t *testing.T) {
 	if _, err := f.h.Ticket(ctx, tk.ID, f.operator); err != nil {
 		t.Errorf("the operator who opened the ticket cannot read it: %v", err)
 	}
+	// The operator follows the tickets they sent, though they belong to
+	// no department; an official of another department sees theirs plus
+	// the ones they sent.
+	if mine, err := f.h.Tickets(ctx, handbook.TicketFilter{}, f.operator); err != nil || len(mine) != 1 || mine[0].ID != tk.ID {
+		t.Errorf("Tickets(operator who opened it) = %v, %v; want ticket %d", mine, err, tk.ID)
+	}
+	qc := &handbook.Question{Query: "đăng ký tạm trú cho người thuê trọ", Results: []string{"procedures/cu-tru/dang-ky-tam-tru#card"}}
+	f.h.Log(ctx, qc)
+	tc, err := f.h.OpenTicket(ctx, qc.ID, "", f.tuphap)
+	if err != nil || tc.Department != "Công an tỉnh" {
+		t.Fatalf("ticket sent by Sở Tư pháp = %+v, %v; want one for Công an tỉnh", tc, err)
+	}
+	if mine, err := f.h.Tickets(ctx, handbook.TicketFilter{}, f.tuphap); err != nil || len(mine) != 2 || mine[0].ID != tk.ID || mine[1].ID != tc.ID {
+		t.Errorf("Tickets(tuphap) = %v, %v; want its department's %d, then the one it sent %d", mine, err, tk.ID, tc.ID)
+	}
+	if mine, err := f.h.Tickets(ctx, handbook.TicketFilter{Limit: 1}, f.tuphap); err != nil || len(mine) != 1 {
+		t.Errorf("Tickets(tuphap, limit 1) = %v, %v; want one", mine, err)
+	}
+	if mine, _ := f.h.Tickets(ctx, handbook.TicketFilter{}, f.congan); len(mine) != 1 || mine[0].ID != tc.ID {
+		t.Errorf("Tickets(congan) = %v, want the ticket routed to it", mine)
+	}
 	if _, err := f.h.UpdateTicket(ctx, tk.ID, handbook.TicketUpdate{Answer: "x"}, f.operator); handbook.ErrorCode(err) != handbook.Forbidden {
 		t.Errorf("UpdateTicket(operator) error = %v, want forbidden", err)
 	}

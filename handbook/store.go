@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"path"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -283,7 +284,10 @@ type TicketFilter struct {
 	Department string
 	AssigneeID int64
 	QuestionID int64
-	Limit      int // default 200
+	// CreatedBy selects the tickets a user opened (the operator who sent
+	// the question follows its answer).
+	CreatedBy int64
+	Limit     int // default 200
 }
 
 // Promotion records an FAQ page made from a ticket.
@@ -373,4 +377,23 @@ type Store interface {
 	Promotions(ctx context.Context) ([]*Promotion, error)
 
 	Close() error
+}
+
+// CheckMigrations compares the migrations a database has applied (file
+// names) with the ones this binary carries (paths or names): a database
+// that lists one this binary lacks was upgraded by a newer handbook, and
+// running on it could corrupt data, so both stores refuse to open it.
+func CheckMigrations(applied, known []string) error {
+	have := map[string]bool{}
+	for _, k := range known {
+		have[path.Base(k)] = true
+	}
+	for _, a := range applied {
+		if !have[a] {
+			return Errorf(Conflict,
+				"Cơ sở dữ liệu đã được nâng cấp bởi một phiên bản Sổ tay mới hơn (bước "+a+"). Hãy chạy phiên bản mới hơn, hoặc khôi phục bản sao lưu trước khi nâng cấp.",
+				"database has migration %s that this binary does not know", a)
+		}
+	}
+	return nil
 }

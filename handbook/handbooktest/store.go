@@ -307,6 +307,7 @@ func testTickets(t *testing.T, s handbook.Store) {
 	must(t, "CreateTicket 2", s.CreateTicket(ctx, t2))
 	t3 := newTicket(q3, "Công an tỉnh", handbook.Date{})
 	t3.History = nil
+	t3.CreatedBy = 6
 	must(t, "CreateTicket 3", s.CreateTicket(ctx, t3))
 
 	got, err := s.Ticket(ctx, t1.ID)
@@ -344,6 +345,12 @@ func testTickets(t *testing.T, s handbook.Store) {
 	}
 	if got, want := ids(handbook.TicketFilter{QuestionID: q1.ID}), []int64{t1.ID}; !slices.Equal(got, want) {
 		t.Errorf("Tickets(question) = %v, want %v", got, want)
+	}
+	if got, want := ids(handbook.TicketFilter{CreatedBy: 5}), []int64{t2.ID, t1.ID}; !slices.Equal(got, want) {
+		t.Errorf("Tickets(created by 5) = %v, want %v", got, want)
+	}
+	if got, want := ids(handbook.TicketFilter{CreatedBy: 6, Department: "Công an tỉnh"}), []int64{t3.ID}; !slices.Equal(got, want) {
+		t.Errorf("Tickets(created by 6, department) = %v, want %v", got, want)
 	}
 	if got, want := ids(handbook.TicketFilter{Limit: 1}), []int64{t2.ID}; !slices.Equal(got, want) {
 		t.Errorf("Tickets(limit 1) = %v, want %v", got, want)

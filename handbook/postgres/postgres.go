@@ -47,7 +47,11 @@ var _ handbook.Store = (*Store)(nil)
 
 // Open connects to the database at url (a PostgreSQL URL or DSN) and
 // applies the pending migrations.
-func Open(ctx context.Context, url string) (*Store, error) {
+func Open(ctx context.Context, url string) (*Store, error) { return open(ctx, url, migrations) }
+
+// open connects with the migrations in fsys (migrations/*.sql); tests pass
+// older sets to check upgrades.
+func open(ctx context.Context, url string, fsys fs.FS) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
@@ -57,7 +61,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		return nil, fmt.Errorf("connect to postgres: %w", err)
 	}
 	s := &Store{pool: pool, Now: time.Now}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrate(ctx, fsys); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("migrate postgres: %w", mapErr("migrate", err))
 	}
@@ -75,7 +79,10 @@ func (s *Store) now() time.Time { return ts(s.Now()) }
 
 func ts(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }
 
-func (s *Store) migrate(ctx context.Context) error {
+// migrate applies the migrations in fsys that schema_migrations does not
+// list yet; a database that lists one fsys does not have was upgraded by a
+// newer handbook and is refused.
+func (s *Store) migrate(ctx context.Context, fsys fs.FS) error {
 	if _, err := s.pool.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		name text PRIMARY KEY, applied timestamptz NOT NULL)`); err != nil {
 		var pe *pgconn.PgError
@@ -84,20 +91,27 @@ func (s *Store) migrate(ctx context.Context) error {
 			return fmt.Errorf("create schema_migrations: %w", err)
 		}
 	}
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	names, err := fs.Glob(fsys, "migrations/*.sql")
 	if err != nil {
 		return err
 	}
 	sort.Strings(names)
+	applied, err := s.Migrations(ctx)
+	if err != nil {
+		return fmt.Errorf("list applied migrations: %w", err)
+	}
+	if err := handbook.CheckMigrations(applied, names); err != nil {
+		return err
+	}
 	for _, name := range names {
-		if err := s.migrateFile(ctx, name); err != nil {
+		if err := s.migrateFile(ctx, fsys, name); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (s *Store) migrateFile(ctx context.Context, name string) error {
+func (s *Store) migrateFile(ctx context.Context, fsys fs.FS, name string) error {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return err
@@ -114,7 +128,7 @@ func (s *Store) migrateFile(ctx context.Context, name string) error {
 	if n > 0 {
 		return nil
 	}
-	b, err := fs.ReadFile(migrations, name)
+	b, err := fs.ReadFile(fsys, name)
 	if err != nil {
 		return err
 	}
@@ -515,6 +529,9 @@ func (s *Store) Tickets(ctx context.Context, f handbook.TicketFilter) ([]*handbo
 	}
 	if f.QuestionID != 0 {
 		where = append(where, "question_id = "+arg(f.QuestionID))
+	}
+	if f.CreatedBy != 0 {
+		where = append(where, "created_by = "+arg(f.CreatedBy))
 	}
 	q := `SELECT ` + ticketCols + ` FROM tickets`
 	if len(where) > 0 {

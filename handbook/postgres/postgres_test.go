@@ -2,10 +2,13 @@ package postgres_test
 
 import (
 	"fmt"
+	"io/fs"
 	"net/url"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/fstest"
 
 	"sotay/handbook"
 	"sotay/handbook/handbooktest"
@@ -66,6 +69,58 @@ func TestPostgres(t *testing.T) {
 		handbooktest.TestStore(t, func(t *testing.T) handbook.Store { return open(t, base) })
 	})
 	t.Run("ReopenKeepsDataAndMigrations", func(t *testing.T) { testReopen(t, base) })
+	t.Run("UpgradeFromFirstSchema", func(t *testing.T) { testUpgrade(t, base) })
+	t.Run("RefusesNewerSchema", func(t *testing.T) { testNewer(t, base) })
+}
+
+// testUpgrade opens a database written by the first release with the
+// current binary: the later migrations are applied and the data stays.
+func testUpgrade(t *testing.T, base string) {
+	dsn := emptyDatabase(t, base)
+	b, err := fs.ReadFile(postgres.EmbeddedMigrations, "migrations/0001_init.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := postgres.OpenWith(t.Context(), dsn, fstest.MapFS{"migrations/0001_init.sql": {Data: b}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := handbooktest.CreateUser(t, old, "lan", handbook.RoleOfficial, "Sở Tư pháp")
+	q := handbooktest.LogQuestion(t, old, handbook.Question{Query: "khai sinh"})
+	if err := old.CreateTicket(t.Context(), &handbook.Ticket{QuestionID: q.ID, Question: q.Query, Status: handbook.TicketOpen, CreatedBy: u.ID}); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+	s, err := postgres.Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatalf("upgrade: %v", err)
+	}
+	defer s.Close()
+	got, _ := s.Migrations(t.Context())
+	if want := []string{"0001_init.sql", "0002_tickets_created_by.sql"}; !slices.Equal(got, want) {
+		t.Errorf("Migrations after upgrade = %q, want %q", got, want)
+	}
+	ts, err := s.Tickets(t.Context(), handbook.TicketFilter{CreatedBy: u.ID})
+	if err != nil || len(ts) != 1 {
+		t.Errorf("tickets of the first release after upgrade = %v, %v", ts, err)
+	}
+}
+
+// testNewer: a database upgraded by a newer handbook is not opened.
+func testNewer(t *testing.T, base string) {
+	dsn := emptyDatabase(t, base)
+	s, err := postgres.Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Exec(t.Context(), `INSERT INTO schema_migrations (name, applied) VALUES ('9999_future.sql', now())`); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	_, err = postgres.Open(t.Context(), dsn)
+	if handbook.ErrorCode(err) != handbook.Conflict || !strings.Contains(handbook.ErrorMessage(err), "phiên bản Sổ tay mới hơn") {
+		t.Errorf("Open(newer schema) error = %v (code %q), want a conflict naming the newer version", err, handbook.ErrorCode(err))
+	}
 }
 
 func testReopen(t *testing.T, base string) {
@@ -88,7 +143,7 @@ func testReopen(t *testing.T, base string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"0001_init.sql"}; !slices.Equal(got, want) {
+	if want := []string{"0001_init.sql", "0002_tickets_created_by.sql"}; !slices.Equal(got, want) {
 		t.Errorf("Migrations = %q, want %q", got, want)
 	}
 }

@@ -45,7 +45,11 @@ var _ handbook.Store = (*Store)(nil)
 
 // Open opens (creating when absent) the database at path and applies the
 // pending migrations.
-func Open(ctx context.Context, path string) (*Store, error) {
+func Open(ctx context.Context, path string) (*Store, error) { return open(ctx, path, migrations) }
+
+// open opens the database with the migrations in fsys (migrations/*.sql);
+// tests pass older sets to check upgrades.
+func open(ctx context.Context, path string, fsys fs.FS) (*Store, error) {
 	q := url.Values{}
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "busy_timeout(10000)")
@@ -57,7 +61,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	s := &Store{db: db, Now: time.Now}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrate(ctx, fsys); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrate sqlite %s: %w", path, err)
 	}
@@ -69,27 +73,36 @@ func (s *Store) Close() error { return s.db.Close() }
 
 func (s *Store) now() time.Time { return s.Now().UTC() }
 
-// migrate applies the embedded migrations that schema_migrations does not
-// list yet, in name order, one transaction each.
-func (s *Store) migrate(ctx context.Context) error {
+// migrate applies the migrations in fsys that schema_migrations does not
+// list yet, in name order, one transaction each. A database that lists a
+// migration fsys does not have was upgraded by a newer handbook: it is
+// refused rather than used with a schema this binary does not know.
+func (s *Store) migrate(ctx context.Context, fsys fs.FS) error {
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		name TEXT PRIMARY KEY, applied INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	names, err := fs.Glob(fsys, "migrations/*.sql")
 	if err != nil {
 		return err
 	}
 	sort.Strings(names)
+	applied, err := s.Migrations(ctx)
+	if err != nil {
+		return fmt.Errorf("list applied migrations: %w", err)
+	}
+	if err := handbook.CheckMigrations(applied, names); err != nil {
+		return err
+	}
 	for _, name := range names {
-		if err := s.migrateFile(ctx, name); err != nil {
+		if err := s.migrateFile(ctx, fsys, name); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (s *Store) migrateFile(ctx context.Context, name string) error {
+func (s *Store) migrateFile(ctx context.Context, fsys fs.FS, name string) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -103,7 +116,7 @@ func (s *Store) migrateFile(ctx context.Context, name string) error {
 	if n > 0 {
 		return nil
 	}
-	b, err := fs.ReadFile(migrations, name)
+	b, err := fs.ReadFile(fsys, name)
 	if err != nil {
 		return err
 	}
@@ -532,6 +545,10 @@ func (s *Store) Tickets(ctx context.Context, f handbook.TicketFilter) ([]*handbo
 	if f.QuestionID != 0 {
 		where = append(where, "question_id = ?")
 		args = append(args, f.QuestionID)
+	}
+	if f.CreatedBy != 0 {
+		where = append(where, "created_by = ?")
+		args = append(args, f.CreatedBy)
 	}
 	q := `SELECT ` + ticketCols + ` FROM tickets`
 	if len(where) > 0 {
