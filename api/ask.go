@@ -101,6 +101,14 @@ type metaJSON struct {
 	Replace bool `json:"replace,omitempty"`
 }
 
+// doneJSON is the last event of a stream: the answer and the id of its
+// question log entry (absent when the log did not take it yet), which
+// feedback names.
+type doneJSON struct {
+	answerJSON
+	QuestionID int64 `json:"question_id,omitempty"`
+}
+
 func toCitationJSON(n int, c handbook.Citation) citationJSON {
 	return citationJSON{N: n, Doc: c.Doc, Anchor: c.Anchor, Label: c.Label, Quote: c.Quote, URL: c.URL}
 }
@@ -245,16 +253,17 @@ func (s *Server) apiAskStream(c echo.Context) error {
 	defer cancel()
 	st := &sseStream{c: c}
 	defer st.stop()
-	var final *handbook.Answer
 	err = a.AskStream(ctx, req, func(e handbook.Event) error {
 		if e.Type == handbook.EventDone {
-			final = e.Answer
+			// Logged before the event goes out, so that it can carry the
+			// log id the page sends feedback with.
+			s.logAnswer(c, req.Question, e.Answer)
+			return st.send(e.Type, doneJSON{answerJSON: toAnswerJSON(e.Answer), QuestionID: loggedQuestion(c)})
 		}
 		return st.event(e)
 	})
 	switch {
 	case err == nil:
-		s.logAnswer(c, req.Question, final)
 		return nil
 	case !st.started:
 		return err // nothing sent yet: an ordinary JSON error

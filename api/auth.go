@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -288,14 +289,53 @@ func localPath(next string) string {
 	return next
 }
 
-// clientIP is the peer address of the connection. X-Forwarded-For is not
-// trusted: anyone can write it, and the limiter keys on this address.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
+// clientIP is the caller's address, which the login limiter and the
+// live-search slot key on: the peer of the connection, unless that peer is
+// one of Options.TrustedProxies (the nginx of the scaled setup). Then it is
+// the last address in X-Forwarded-For that is not a trusted proxy: the one
+// the proxy itself saw. Anyone can write X-Forwarded-For, so it is read
+// only behind a trusted proxy and only from the right, where the proxies
+// append; without trusted proxies every user behind nginx would share one
+// address, and ten wrong passwords from anyone would lock an account for
+// all.
+func (s *Server) clientIP(r *http.Request) string {
+	peer := r.RemoteAddr
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		peer = host
 	}
-	return host
+	if len(s.opt.TrustedProxies) == 0 || !s.trustedProxy(peer) {
+		return peer
+	}
+	var hops []string
+	for _, h := range r.Header.Values("X-Forwarded-For") {
+		hops = append(hops, strings.Split(h, ",")...)
+	}
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop := strings.TrimSpace(hops[i])
+		ip, err := netip.ParseAddr(hop)
+		if err != nil {
+			return peer // garbage where a proxy should have written: trust none of it
+		}
+		if !s.trustedProxy(hop) {
+			return ip.Unmap().String()
+		}
+	}
+	return peer
+}
+
+// trustedProxy reports whether addr is in Options.TrustedProxies.
+func (s *Server) trustedProxy(addr string) bool {
+	ip, err := netip.ParseAddr(addr)
+	if err != nil {
+		return false
+	}
+	ip = ip.Unmap()
+	for _, p := range s.opt.TrustedProxies {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }
 
 // loginLimiter slows password guessing. Each failure for one username from

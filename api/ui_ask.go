@@ -20,6 +20,10 @@ type askPage struct {
 	Available bool
 	Error     string
 	Answer    *answerView
+	// Feedback and Escalate are the hotline forms under the answer
+	// (api/hotline.go); nil without a store, Escalate nil for the public.
+	Feedback *feedbackForm
+	Escalate *escalateForm
 }
 
 // answerView is an answer as the page shows it. The text is kept as
@@ -67,6 +71,9 @@ func (s *Server) pageAsk(c echo.Context) error {
 			data.Error = "Vui lòng nhập câu hỏi."
 			return s.page(c, http.StatusBadRequest, "ask", data)
 		}
+		if data.Available {
+			data.Feedback, data.Escalate = s.hotlineForms(c, "ask", "", false) // for answers app.js streams
+		}
 		return s.page(c, http.StatusOK, "ask", data)
 	}
 	data.Title = clip(data.Question, 60) + " – Hỏi nhanh"
@@ -90,6 +97,7 @@ func (s *Server) pageAsk(c echo.Context) error {
 	}
 	s.logAnswer(c, req.Question, ans)
 	data.Answer = answerViewOf(ans)
+	data.Feedback, data.Escalate = s.hotlineForms(c, "ask", req.Question, !ans.Answerable)
 	return s.page(c, http.StatusOK, "ask", data)
 }
 
