@@ -383,13 +383,15 @@ type Store interface {
 // names) with the ones this binary carries (paths or names): a database
 // that lists one this binary lacks was upgraded by a newer handbook, and
 // running on it could corrupt data, so both stores refuse to open it.
+// Names with a "/" are other packages' ("pgvector/0001_init.sql", which
+// shares the PostgreSQL table) and are not compared.
 func CheckMigrations(applied, known []string) error {
 	have := map[string]bool{}
 	for _, k := range known {
 		have[path.Base(k)] = true
 	}
 	for _, a := range applied {
-		if !have[a] {
+		if !have[a] && !strings.Contains(a, "/") {
 			return Errorf(Conflict,
 				"Cơ sở dữ liệu đã được nâng cấp bởi một phiên bản Sổ tay mới hơn (bước "+a+"). Hãy chạy phiên bản mới hơn, hoặc khôi phục bản sao lưu trước khi nâng cấp.",
 				"database has migration %s that this binary does not know", a)

@@ -83,13 +83,26 @@ func ts(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }
 // list yet; a database that lists one fsys does not have was upgraded by a
 // newer handbook and is refused.
 func (s *Store) migrate(ctx context.Context, fsys fs.FS) error {
+	// indexer/pgvector keeps its migrations in the same table, named
+	// "pgvector/<file>" and timed in its own applied_at column: whichever
+	// package creates the table, both record a migration by name alone and
+	// let the time column default, and each lists only its own names.
 	if _, err := s.pool.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		name text PRIMARY KEY, applied timestamptz NOT NULL)`); err != nil {
+		name text PRIMARY KEY, applied timestamptz NOT NULL DEFAULT now())`); err != nil {
 		var pe *pgconn.PgError
 		// Two replicas creating the table at once: one loses, harmlessly.
 		if !errors.As(err, &pe) || pe.Code != "23505" {
 			return fmt.Errorf("create schema_migrations: %w", err)
 		}
+	}
+	// Tables made by earlier releases have no default on applied.
+	if _, err := s.pool.Exec(ctx, `DO $$ BEGIN
+		IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('schema_migrations')
+		           AND attname = 'applied' AND NOT attisdropped AND NOT atthasdef) THEN
+			ALTER TABLE schema_migrations ALTER COLUMN applied SET DEFAULT now();
+		END IF;
+	END $$`); err != nil {
+		return fmt.Errorf("set default of schema_migrations.applied: %w", err)
 	}
 	names, err := fs.Glob(fsys, "migrations/*.sql")
 	if err != nil {
@@ -135,15 +148,16 @@ func (s *Store) migrateFile(ctx context.Context, fsys fs.FS, name string) error 
 	if _, err := tx.Exec(ctx, string(b)); err != nil { // no arguments: simple protocol, several statements
 		return fmt.Errorf("apply migration %s: %w", base, err)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (name, applied) VALUES ($1, $2)`, base, s.now()); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (name) VALUES ($1)`, base); err != nil {
 		return fmt.Errorf("record migration %s: %w", base, err)
 	}
 	return tx.Commit(ctx)
 }
 
-// Migrations lists the applied migrations.
+// Migrations lists the applied migrations of this store (not those other
+// packages record in the same table, whose names hold a "/").
 func (s *Store) Migrations(ctx context.Context) ([]string, error) {
-	rows, err := s.pool.Query(ctx, `SELECT name FROM schema_migrations ORDER BY name`)
+	rows, err := s.pool.Query(ctx, `SELECT name FROM schema_migrations WHERE strpos(name, '/') = 0 ORDER BY name`)
 	if err != nil {
 		return nil, err
 	}

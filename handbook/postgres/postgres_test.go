@@ -71,6 +71,54 @@ func TestPostgres(t *testing.T) {
 	t.Run("ReopenKeepsDataAndMigrations", func(t *testing.T) { testReopen(t, base) })
 	t.Run("UpgradeFromFirstSchema", func(t *testing.T) { testUpgrade(t, base) })
 	t.Run("RefusesNewerSchema", func(t *testing.T) { testNewer(t, base) })
+	t.Run("SharesMigrationsTable", func(t *testing.T) { testSharedMigrations(t, base) })
+}
+
+// testSharedMigrations: in the scaled setup indexer/pgvector keeps its
+// migrations in the same schema_migrations table, as "pgvector/<file>",
+// with its own column for the time. Whichever package creates the table
+// first, both must go on working, and neither's entries may look like a
+// newer handbook's.
+func testSharedMigrations(t *testing.T, base string) {
+	// pgvector first: its table has applied_at and a default.
+	dsn := emptyDatabase(t, base)
+	conn, err := pgx.Connect(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(t.Context())
+	for _, q := range []string{
+		`CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+		`INSERT INTO schema_migrations (name) VALUES ('pgvector/0001_init.sql')`,
+	} {
+		if _, err := conn.Exec(t.Context(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	s, err := postgres.Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatalf("open after pgvector created schema_migrations: %v", err)
+	}
+	handbooktest.CreateUser(t, s, "lan", handbook.RoleOfficial, "")
+	if got, _ := s.Migrations(t.Context()); !slices.Equal(got, []string{"0001_init.sql", "0002_tickets_created_by.sql"}) {
+		t.Errorf("Migrations = %q, want this store's own", got)
+	}
+	s.Close()
+
+	// The store first: pgvector then records its migration by name only.
+	dsn = emptyDatabase(t, base)
+	s, err = postgres.Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Exec(t.Context(), `INSERT INTO schema_migrations (name) VALUES ('pgvector/0001_init.sql')`); err != nil {
+		t.Errorf("pgvector recording its migration in the store's table: %v", err)
+	}
+	s.Close()
+	if s, err = postgres.Open(t.Context(), dsn); err != nil {
+		t.Fatalf("reopen beside pgvector's migrations: %v", err)
+	}
+	s.Close()
 }
 
 // testUpgrade opens a database written by the first release with the
