@@ -361,7 +361,8 @@ func (st *sseStream) send(event string, data any) error {
 }
 
 // logAnswer logs one answer. The question may hold personal data: its text
-// is logged at Debug only, its length and a short hash otherwise.
+// is logged at Debug only (masked like the question log), its length and a
+// short hash otherwise.
 func (s *Server) logAnswer(c echo.Context, question string, a *handbook.Answer) {
 	if a == nil {
 		return
@@ -372,7 +373,7 @@ func (s *Server) logAnswer(c echo.Context, question string, a *handbook.Answer) 
 	attrs := []any{"mode_used", a.ModeUsed, "answerable", a.Answerable, "citations", len(a.Citations),
 		"prompt_version", a.PromptVersion, "question_len", len([]rune(q)), "question_hash", hex.EncodeToString(sum[:])[:12],
 		"took", a.Took, "request_id", c.Response().Header().Get(echo.HeaderXRequestID)}
-	s.log.Debug("question", "text", q, "request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+	s.log.Debug("question", "text", handbook.MaskPII(q), "request_id", c.Response().Header().Get(echo.HeaderXRequestID))
 	if a.Fallback != "" && a.Fallback != handbook.FallbackNotConfigured {
 		s.log.Warn("answer fell back to quoting the sources", append(attrs, "fallback", a.Fallback, "detail", a.FallbackDetail)...)
 		return

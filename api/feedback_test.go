@@ -260,3 +260,31 @@ func TestEditorAssignsInUI(t *testing.T) {
 		t.Errorf("after assigning: %+v", got)
 	}
 }
+
+// TestExpiredFAQIsFlagged: an FAQ page past its review date says so on the
+// page and is listed for review on the analytics page.
+func TestExpiredFAQIsFlagged(t *testing.T) {
+	env := newHL(t, hlOptions{extraFiles: map[string]string{"faq/ho-tich/le-phi-khai-sinh.md": `---
+title: Khai sinh có mất lệ phí không?
+kind: faq
+owner: Sở Tư pháp
+reviewer: Phòng Hành chính tư pháp
+reviewed: 2025-06-01
+expires: 2026-06-01
+sources: ["https://vbpl.vn/luat-ho-tich-2014"]
+---
+
+Đăng ký khai sinh đúng hạn được miễn lệ phí.
+`}})
+	_, page := env.browser().get("/docs/faq/ho-tich/le-phi-khai-sinh")
+	if !strings.Contains(page, "Câu trả lời đã quá hạn rà soát từ ngày 01/06/2026") {
+		t.Errorf("expired FAQ page does not say so:\n%s", page)
+	}
+	ed := env.browser()
+	ed.login("editor", env.password)
+	_, page = ed.get("/analytics")
+	i := strings.Index(page, `id="ui-can-ra-soat"`)
+	if i < 0 || !strings.Contains(page[i:], "/docs/faq/ho-tich/le-phi-khai-sinh") {
+		t.Errorf("analytics does not list the expired FAQ for review")
+	}
+}

@@ -63,7 +63,7 @@ func (h *Hotline) PrepareFAQ(ctx context.Context, id int64, req PromoteRequest, 
 	}
 	lib := h.library()
 	title := NormalizeLine(firstNonEmpty(req.Title, t.Question))
-	if strings.Contains(title, "[") && strings.Contains(title, "]") && (strings.Contains(title, MaskPhone) || strings.Contains(title, MaskCCCD) || strings.Contains(title, MaskEmail)) {
+	if strings.Contains(title, "[") && strings.Contains(title, "]") && (strings.Contains(title, MaskPhone) || strings.Contains(title, MaskCCCD) || strings.Contains(title, MaskEmail) || strings.Contains(title, MaskCMND)) {
 		return nil, nil, Errorf(Invalid, "Tiêu đề còn chứa thông tin cá nhân đã che; vui lòng viết lại câu hỏi.", "title with masked data")
 	}
 	if n := utf8.RuneCountInString(title); n < 5 || n > 300 {
@@ -147,7 +147,7 @@ func (h *Hotline) PrepareFAQ(ctx context.Context, id int64, req PromoteRequest, 
 	}
 	reviewer := NormalizeLine(firstNonEmpty(req.Reviewer, u.DisplayName()))
 	var aliases []string
-	if q := NormalizeLine(t.Question); q != title && !strings.Contains(q, MaskPhone) && !strings.Contains(q, MaskCCCD) && !strings.Contains(q, MaskEmail) {
+	if q := NormalizeLine(t.Question); q != title && !strings.Contains(q, MaskPhone) && !strings.Contains(q, MaskCCCD) && !strings.Contains(q, MaskEmail) && !strings.Contains(q, MaskCMND) {
 		aliases = append(aliases, q)
 	}
 	var tags []string
