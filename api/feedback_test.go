@@ -288,3 +288,43 @@ sources: ["https://vbpl.vn/luat-ho-tich-2014"]
 		t.Errorf("analytics does not list the expired FAQ for review")
 	}
 }
+
+// TestAnalyticsCSV: the CSV holds per-day counts, rates and medians, the
+// totals, top queries, fields and departments.
+func TestAnalyticsCSV(t *testing.T) {
+	env := newHL(t, hlOptions{})
+	day := env.clock.Now() // 25/11/2026 09:00 in Vietnam
+	for i, q := range []handbook.Question{
+		{Query: "đăng ký khai sinh", Hits: 5, Answerable: true, Latency: 10 * time.Millisecond, Field: "Hộ tịch", Department: "Sở Tư pháp"},
+		{Query: "dang ky khai sinh", Hits: 5, Answerable: true, Latency: 30 * time.Millisecond, Field: "Hộ tịch", Department: "Sở Tư pháp"},
+		{Query: "=HYPERLINK(\"x\")", Hits: 0, Latency: 20 * time.Millisecond},
+		{Query: "tách hộ", Hits: 2, Latency: 40 * time.Millisecond, Field: "Cư trú", Department: "Công an tỉnh"},
+	} {
+		q.Time, q.Source, q.Role = day.Add(time.Duration(i)*time.Minute), handbook.SourceSearch, handbook.RolePublic
+		if err := env.store.LogQuestion(t.Context(), &q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec := env.do("GET", "/analytics.csv?from=2026-11-24&to=2026-11-25", "", env.bearer("editor"))
+	if rec.Code != http.StatusOK || rec.Header().Get("Content-Disposition") == "" {
+		t.Fatalf("analytics.csv: %d %v", rec.Code, rec.Header())
+	}
+	csv := rec.Body.String()
+	for _, want := range []string{
+		"\uFEFFbang,ngay,cau_hoi,khong_ket_qua,khong_tra_loi_duoc,trung_vi_ms,ty_le_khong_ket_qua,ty_le_khong_tra_loi_duoc\n",
+		"ngay,2026-11-24,0,0,0,0,0,0\n",
+		"ngay,2026-11-25,4,1,2,20,0.2500,0.5000\n",
+		"tong,2026-11-24/2026-11-25,4,1,2,20,0.2500,0.5000\n",
+		"truy_van,đăng ký khai sinh,2,0\n",
+		"truy_van,\"'=HYPERLINK(\"\"x\"\")\",1,1\n", // a formula stays text
+		"linh_vuc,Hộ tịch,2,0,0,0,0\n",
+		"don_vi,Công an tỉnh,1,0,1,0,0\n",
+	} {
+		if !strings.Contains(csv, want) {
+			t.Errorf("analytics.csv lacks %q:\n%s", want, csv)
+		}
+	}
+	if rec := env.do("GET", "/analytics.csv", "", nil); rec.Code != http.StatusSeeOther {
+		t.Errorf("public analytics.csv: %d, want a redirect to sign in", rec.Code)
+	}
+}

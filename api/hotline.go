@@ -767,11 +767,22 @@ func (s *Server) analyticsCSV(c echo.Context) error {
 	b.WriteString("\uFEFF")
 	w := csv.NewWriter(&b)
 	itoa := strconv.Itoa
-	w.Write([]string{"bang", "ngay", "cau_hoi", "khong_ket_qua", "khong_tra_loi_duoc", "trung_vi_ms"})
-	for _, d := range a.Days {
-		w.Write([]string{"ngay", d.Day.String(), itoa(d.Questions), itoa(d.ZeroResults), itoa(d.Unanswerable), strconv.FormatInt(d.MedianLatency.Milliseconds(), 10)})
+	// rate is a share as a decimal fraction with a dot ("0.25"), which
+	// spreadsheets in every locale read back as a number via VALUE().
+	rate := func(n, of int) string {
+		if of == 0 {
+			return "0"
+		}
+		return strconv.FormatFloat(float64(n)/float64(of), 'f', 4, 64)
 	}
-	w.Write([]string{"tong", a.From.String() + "/" + a.To.String(), itoa(a.Questions), itoa(a.ZeroResults), itoa(a.Unanswerable), strconv.FormatInt(a.MedianLatency.Milliseconds(), 10)})
+	w.Write([]string{"bang", "ngay", "cau_hoi", "khong_ket_qua", "khong_tra_loi_duoc", "trung_vi_ms", "ty_le_khong_ket_qua", "ty_le_khong_tra_loi_duoc"})
+	for _, d := range a.Days {
+		w.Write([]string{"ngay", d.Day.String(), itoa(d.Questions), itoa(d.ZeroResults), itoa(d.Unanswerable), strconv.FormatInt(d.MedianLatency.Milliseconds(), 10),
+			rate(d.ZeroResults, d.Questions), rate(d.Unanswerable, d.Questions)})
+	}
+	last := handbook.Date{Time: a.To.AddDate(0, 0, -1)} // the range as the form shows it, both days included
+	w.Write([]string{"tong", a.From.String() + "/" + last.String(), itoa(a.Questions), itoa(a.ZeroResults), itoa(a.Unanswerable), strconv.FormatInt(a.MedianLatency.Milliseconds(), 10),
+		rate(a.ZeroResults, a.Questions), rate(a.Unanswerable, a.Questions)})
 	w.Write(nil)
 	w.Write([]string{"bang", "cau_hoi", "so_lan", "khong_tra_loi_duoc"})
 	for _, q := range a.TopQueries {
