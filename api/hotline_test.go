@@ -142,7 +142,7 @@ type hlEnv struct {
 	// Passwords of the accounts: operator (official, no department),
 	// tuphap (official of Sở Tư pháp), editor, admin.
 	password string
-	tokens   map[string]string // username → API token
+	tokens   map[string]string  // username → API token
 	llm      *openaitest.Server // with hlOptions.llm
 }
 
