@@ -344,59 +344,66 @@ func (s *Server) trustedProxy(addr string) bool {
 // for loginWindow. Failures for one username from any address also add a
 // delay from the tenth on, without refusing, so that spreading guesses over
 // many addresses is slow too but no one can lock a colleague out. A
-// successful login clears the pair.
+// successful login clears the pair. A count lives while failures follow
+// each other within loginWindow.
+//
+// The counts are kept in the Store, so that replicas behind one proxy add
+// up the guesses they each see (a limiter per process would give a guesser
+// ten tries per replica); keys are hashes, so the store holds no addresses.
 type loginLimiter struct {
-	now func() time.Time
-
-	mu     sync.Mutex
-	counts map[string]*loginFailures
-}
-
-type loginFailures struct {
-	n    int
-	last time.Time
+	now   func() time.Time
+	store handbook.Store
 }
 
 const (
-	loginWindow      = 15 * time.Minute
-	loginFreeTries   = 3
-	loginLockAfter   = 10
-	loginMaxDelay    = 10 * time.Second
-	loginFirstDelay  = 500 * time.Millisecond
-	loginLimiterSize = 10000
+	loginWindow     = 15 * time.Minute
+	loginFreeTries  = 3
+	loginLockAfter  = 10
+	loginMaxDelay   = 10 * time.Second
+	loginFirstDelay = 500 * time.Millisecond
 )
 
-func newLoginLimiter(now func() time.Time) *loginLimiter {
-	return &loginLimiter{now: now, counts: map[string]*loginFailures{}}
+func newLoginLimiter(now func() time.Time, store handbook.Store) *loginLimiter {
+	return &loginLimiter{now: now, store: store}
 }
 
-func pairKey(ip, username string) string { return ip + "\x00" + handbook.NormalizeUsername(username) }
-func userKey(username string) string     { return "\x00" + handbook.NormalizeUsername(username) }
+func pairKey(ip, username string) string {
+	return handbook.HashSecret("login\x00" + ip + "\x00" + handbook.NormalizeUsername(username))
+}
 
-// failures returns the live failure count under key (0 once the window has
-// passed since the last failure).
-func (l *loginLimiter) failures(key string) int {
-	f := l.counts[key]
-	if f == nil || l.now().Sub(f.last) >= loginWindow {
-		return 0
+func userKey(username string) string {
+	return handbook.HashSecret("login\x00\x00" + handbook.NormalizeUsername(username))
+}
+
+// failures returns the live count under key (0 once loginWindow has passed
+// since its last failure) and the time of that failure.
+func (l *loginLimiter) failures(ctx context.Context, key string) (int, time.Time, error) {
+	n, last, err := l.store.LoginFailures(ctx, key)
+	if err != nil || n == 0 || l.now().Sub(last) >= loginWindow {
+		return 0, time.Time{}, err
 	}
-	return f.n
+	return n, last, nil
 }
 
 // delay returns how long the next attempt must wait and, when the pair is
 // locked out, how long until it may try again.
-func (l *loginLimiter) delay(ip, username string) (wait, locked time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	pair := l.failures(pairKey(ip, username))
+func (l *loginLimiter) delay(ctx context.Context, ip, username string) (wait, locked time.Duration, err error) {
+	pair, last, err := l.failures(ctx, pairKey(ip, username))
+	if err != nil {
+		return 0, 0, err
+	}
 	if pair >= loginLockAfter {
-		return 0, loginWindow - l.now().Sub(l.counts[pairKey(ip, username)].last)
+		return 0, loginWindow - l.now().Sub(last), nil
 	}
 	wait = backoff(pair - loginFreeTries + 1)
-	if user := l.failures(userKey(username)); user >= loginLockAfter {
+	user, _, err := l.failures(ctx, userKey(username))
+	if err != nil {
+		return 0, 0, err
+	}
+	if user >= loginLockAfter {
 		wait = max(wait, backoff(user-loginLockAfter+1))
 	}
-	return wait, 0
+	return wait, 0, nil
 }
 
 // backoff is 0 for n <= 0, then loginFirstDelay (n = 1) doubling up to
@@ -412,35 +419,18 @@ func backoff(n int) time.Duration {
 	return min(d, loginMaxDelay)
 }
 
-func (l *loginLimiter) fail(ip, username string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+func (l *loginLimiter) fail(ctx context.Context, ip, username string) error {
 	now := l.now()
-	if len(l.counts) >= loginLimiterSize {
-		for k, f := range l.counts {
-			if now.Sub(f.last) >= loginWindow {
-				delete(l.counts, k)
-			}
-		}
-	}
 	for _, k := range []string{pairKey(ip, username), userKey(username)} {
-		f := l.counts[k]
-		if f == nil || now.Sub(f.last) >= loginWindow {
-			if len(l.counts) >= loginLimiterSize {
-				continue // full of live entries: an attack; the delays already in place still apply
-			}
-			f = &loginFailures{}
-			l.counts[k] = f
+		if _, err := l.store.AddLoginFailure(ctx, k, now, loginWindow); err != nil {
+			return err
 		}
-		f.n++
-		f.last = now
 	}
+	return nil
 }
 
-func (l *loginLimiter) succeed(ip, username string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.counts, pairKey(ip, username))
+func (l *loginLimiter) succeed(ctx context.Context, ip, username string) error {
+	return l.store.ClearLoginFailures(ctx, pairKey(ip, username))
 }
 
 // sleep waits d or until ctx is done.

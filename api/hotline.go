@@ -41,7 +41,7 @@ import (
 
 // routesHotline registers the routes above and builds what they share.
 func (s *Server) routesHotline() {
-	s.limiter = newLoginLimiter(s.opt.Now)
+	s.limiter = newLoginLimiter(s.opt.Now, s.opt.Store)
 	if s.opt.Sleep == nil {
 		s.opt.Sleep = sleep
 	}
@@ -125,7 +125,11 @@ func (s *Server) pageLogin(c echo.Context) error {
 	data.Username = strings.TrimSpace(c.FormValue("username"))
 	password := c.FormValue("password")
 	ip := s.clientIP(c.Request())
-	wait, locked := s.limiter.delay(ip, data.Username)
+	ctx := c.Request().Context()
+	wait, locked, err := s.limiter.delay(ctx, ip, data.Username)
+	if err != nil {
+		return err
+	}
 	if locked > 0 {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(locked.Seconds())+1))
 		data.account = s.account(c)
@@ -133,10 +137,10 @@ func (s *Server) pageLogin(c echo.Context) error {
 		return s.page(c, http.StatusTooManyRequests, "login", data)
 	}
 	// Wait before checking, so that a guesser pays the delay on every try.
-	if err := s.opt.Sleep(c.Request().Context(), wait); err != nil {
+	if err := s.opt.Sleep(ctx, wait); err != nil {
 		return err
 	}
-	u, err := s.opt.Store.UserByName(c.Request().Context(), data.Username)
+	u, err := s.opt.Store.UserByName(ctx, data.Username)
 	if err != nil && handbook.ErrorCode(err) != handbook.NotFound {
 		return err
 	}
@@ -144,13 +148,17 @@ func (s *Server) pageLogin(c echo.Context) error {
 		u = nil
 	}
 	if !checkPassword(u, password) {
-		s.limiter.fail(ip, data.Username)
+		if err := s.limiter.fail(ctx, ip, data.Username); err != nil {
+			return err
+		}
 		s.log.Info("login failed", "err", errBadLogin, "request_id", c.Response().Header().Get(echo.HeaderXRequestID))
 		data.account = s.account(c)
 		data.Error = "Tên đăng nhập hoặc mật khẩu không đúng."
 		return s.page(c, http.StatusUnauthorized, "login", data)
 	}
-	s.limiter.succeed(ip, data.Username)
+	if err := s.limiter.succeed(ctx, ip, data.Username); err != nil {
+		s.log.Warn("clear login failures", "err", err)
+	}
 	if err := s.signIn(c, u); err != nil {
 		return err
 	}

@@ -1,13 +1,17 @@
 package api_test
 
 import (
+	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"sotay/api"
 )
 
 // TestSecurityHeadersOnEveryKindOfResponse: the headers of securityHeaders
@@ -106,5 +110,41 @@ func TestLoginLimiterBehindProxy(t *testing.T) {
 	}
 	if d := direct.sleepLog(); !slices.Contains(d, 10*time.Second) {
 		t.Errorf("delays without trusted proxies = %v, want them to grow to 10s", d)
+	}
+}
+
+// TestLoginLimiterSharedByReplicas: two servers on one store (replicas
+// behind the proxy) count the same guesses: spread over both, the
+// eleventh is refused by either.
+func TestLoginLimiterSharedByReplicas(t *testing.T) {
+	env := newHL(t, hlOptions{})
+	other, err := api.New(api.Options{Store: env.store, Now: env.clock.Now,
+		Sleep: func(context.Context, time.Duration) error { return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	replicas := []http.Handler{env.h, other.Handler()}
+	try := func(i int, password string) int {
+		req := httptest.NewRequest("POST", "/login", strings.NewReader("username=tuphap&password="+url.QueryEscape(password)))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		req.RemoteAddr = "198.51.100.4:1234"
+		rec := httptest.NewRecorder()
+		replicas[i%2].ServeHTTP(rec, req)
+		return rec.Code
+	}
+	for i := range 10 {
+		if code := try(i, "doan-sai-mat-khau"); code != http.StatusUnauthorized {
+			t.Fatalf("guess %d: %d", i, code)
+		}
+	}
+	for i := range 2 {
+		if code := try(i, env.password); code != http.StatusTooManyRequests {
+			t.Errorf("replica %d after ten guesses spread over both: %d, want 429", i, code)
+		}
+	}
+	env.clock.Add(16 * time.Minute)
+	if code := try(1, env.password); code != http.StatusSeeOther {
+		t.Errorf("after the lock-out: %d, want 303", code)
 	}
 }

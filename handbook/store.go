@@ -376,6 +376,18 @@ type Store interface {
 	// Promotions lists every promotion, oldest first.
 	Promotions(ctx context.Context) ([]*Promotion, error)
 
+	// AddLoginFailure counts a failed sign-in under key (an opaque hash)
+	// at time at and returns the new count: it restarts at 1 when the
+	// previous failure under key is window or more before at. Counts whose
+	// last failure is window or more before at are dropped. Replicas that
+	// share the store share the counts, so guesses spread over them add up.
+	AddLoginFailure(ctx context.Context, key string, at time.Time, window time.Duration) (int, error)
+	// LoginFailures returns the count under key and the time of its last
+	// failure; 0 and the zero time when there is none.
+	LoginFailures(ctx context.Context, key string) (int, time.Time, error)
+	// ClearLoginFailures forgets key (after a successful sign-in).
+	ClearLoginFailures(ctx context.Context, key string) error
+
 	Close() error
 }
 

@@ -31,6 +31,7 @@ func TestStore(t *testing.T, open func(t *testing.T) handbook.Store) {
 	t.Run("TicketVersionConflict", func(t *testing.T) { testTicketConflict(t, open(t)) })
 	t.Run("Promotions", func(t *testing.T) { testPromotions(t, open(t)) })
 	t.Run("ConcurrentWrites", func(t *testing.T) { testConcurrent(t, open(t)) })
+	t.Run("LoginFailures", func(t *testing.T) { testLoginFailures(t, open(t)) })
 	t.Run("HonoursCancelledContext", func(t *testing.T) {
 		s := open(t)
 		ctx, cancel := context.WithCancel(t.Context())
@@ -460,5 +461,48 @@ func testConcurrent(t *testing.T, s handbook.Store) {
 	must(t, "Questions", s.Questions(t.Context(), day, day.Add(time.Second), func(*handbook.Question) error { count++; return nil }))
 	if count != n {
 		t.Errorf("Questions after %d concurrent writes = %d", n, count)
+	}
+}
+
+func testLoginFailures(t *testing.T, s handbook.Store) {
+	ctx := t.Context()
+	const window = 15 * time.Minute
+	add := func(key string, at time.Time) int {
+		t.Helper()
+		n, err := s.AddLoginFailure(ctx, key, at, window)
+		must(t, "AddLoginFailure", err)
+		return n
+	}
+	if n, last, err := s.LoginFailures(ctx, "a"); err != nil || n != 0 || !last.IsZero() {
+		t.Errorf("LoginFailures(unknown) = %d, %v, %v; want 0, zero time, nil", n, last, err)
+	}
+	var counts []int
+	for i := range 4 {
+		counts = append(counts, add("a", day.Add(time.Duration(i)*10*time.Minute))) // each within the window of the last
+	}
+	if want := []int{1, 2, 3, 4}; !slices.Equal(counts, want) {
+		t.Errorf("counts = %v, want %v", counts, want)
+	}
+	n, last, err := s.LoginFailures(ctx, "a")
+	if err != nil || n != 4 || !last.Equal(day.Add(30*time.Minute)) {
+		t.Errorf("LoginFailures(a) = %d, %v, %v; want 4 at %v", n, last, err, day.Add(30*time.Minute))
+	}
+	add("b", day.Add(30*time.Minute))
+	// A failure a window after the last one starts again, and drops the
+	// counts whose last failure is that old.
+	if n := add("a", day.Add(45*time.Minute)); n != 1 {
+		t.Errorf("count after a quiet window = %d, want 1", n)
+	}
+	if n, _, _ := s.LoginFailures(ctx, "b"); n != 0 {
+		t.Errorf("LoginFailures(b) after its window = %d, want 0 (dropped)", n)
+	}
+	add("c", day.Add(46*time.Minute))
+	must(t, "ClearLoginFailures", s.ClearLoginFailures(ctx, "a"))
+	must(t, "ClearLoginFailures(unknown)", s.ClearLoginFailures(ctx, "zzz"))
+	if n, _, _ := s.LoginFailures(ctx, "a"); n != 0 {
+		t.Errorf("LoginFailures(a) after clearing = %d, want 0", n)
+	}
+	if n, _, _ := s.LoginFailures(ctx, "c"); n != 1 {
+		t.Errorf("clearing a dropped c: LoginFailures(c) = %d, want 1", n)
 	}
 }

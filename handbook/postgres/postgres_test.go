@@ -100,7 +100,7 @@ func testSharedMigrations(t *testing.T, base string) {
 		t.Fatalf("open after pgvector created schema_migrations: %v", err)
 	}
 	handbooktest.CreateUser(t, s, "lan", handbook.RoleOfficial, "")
-	if got, _ := s.Migrations(t.Context()); !slices.Equal(got, []string{"0001_init.sql", "0002_tickets_created_by.sql"}) {
+	if got, _ := s.Migrations(t.Context()); !slices.Equal(got, []string{"0001_init.sql", "0002_tickets_created_by.sql", "0003_login_failures.sql"}) {
 		t.Errorf("Migrations = %q, want this store's own", got)
 	}
 	s.Close()
@@ -145,7 +145,7 @@ func testUpgrade(t *testing.T, base string) {
 	}
 	defer s.Close()
 	got, _ := s.Migrations(t.Context())
-	if want := []string{"0001_init.sql", "0002_tickets_created_by.sql"}; !slices.Equal(got, want) {
+	if want := []string{"0001_init.sql", "0002_tickets_created_by.sql", "0003_login_failures.sql"}; !slices.Equal(got, want) {
 		t.Errorf("Migrations after upgrade = %q, want %q", got, want)
 	}
 	ts, err := s.Tickets(t.Context(), handbook.TicketFilter{CreatedBy: u.ID})
@@ -191,7 +191,7 @@ func testReopen(t *testing.T, base string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"0001_init.sql", "0002_tickets_created_by.sql"}; !slices.Equal(got, want) {
+	if want := []string{"0001_init.sql", "0002_tickets_created_by.sql", "0003_login_failures.sql"}; !slices.Equal(got, want) {
 		t.Errorf("Migrations = %q, want %q", got, want)
 	}
 }

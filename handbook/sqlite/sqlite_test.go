@@ -51,7 +51,7 @@ func TestReopenKeepsDataAndMigrations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"0001_init.sql", "0002_tickets_created_by.sql"}; !slices.Equal(got, want) {
+	if want := []string{"0001_init.sql", "0002_tickets_created_by.sql", "0003_login_failures.sql"}; !slices.Equal(got, want) {
 		t.Errorf("Migrations = %q, want %q", got, want)
 	}
 }
@@ -104,7 +104,7 @@ func TestUpgradeFromFirstSchema(t *testing.T) {
 	}
 	defer s.Close()
 	got, _ := s.Migrations(t.Context())
-	if want := []string{"0001_init.sql", "0002_tickets_created_by.sql"}; !slices.Equal(got, want) {
+	if want := []string{"0001_init.sql", "0002_tickets_created_by.sql", "0003_login_failures.sql"}; !slices.Equal(got, want) {
 		t.Errorf("Migrations after upgrade = %q, want %q", got, want)
 	}
 	ts, err := s.Tickets(t.Context(), handbook.TicketFilter{CreatedBy: u.ID})
