@@ -346,6 +346,46 @@ func (s *Store) DeleteToken(ctx context.Context, userID, id int64) error {
 	return nil
 }
 
+// Login failures (api/auth.go, the login limiter).
+
+func (s *Store) AddLoginFailure(ctx context.Context, key string, at time.Time, window time.Duration) (int, error) {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return 0, mapErr("count login failure", err)
+	}
+	defer tx.Rollback(ctx)
+	now := ts(at)
+	if _, err := tx.Exec(ctx, `DELETE FROM login_failures WHERE last <= $1`, now.Add(-window)); err != nil {
+		return 0, mapErr("prune login failures", err)
+	}
+	var n int
+	err = tx.QueryRow(ctx, `INSERT INTO login_failures (key, n, last) VALUES ($1, 1, $2)
+		ON CONFLICT (key) DO UPDATE SET n = CASE WHEN excluded.last - login_failures.last >= $3 THEN 1 ELSE login_failures.n + 1 END,
+		last = excluded.last RETURNING n`, key, now, window).Scan(&n)
+	if err != nil {
+		return 0, mapErr("count login failure", err)
+	}
+	return n, mapErr("count login failure", tx.Commit(ctx))
+}
+
+func (s *Store) LoginFailures(ctx context.Context, key string) (int, time.Time, error) {
+	var n int
+	var last time.Time
+	err := s.pool.QueryRow(ctx, `SELECT n, last FROM login_failures WHERE key = $1`, key).Scan(&n, &last)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, time.Time{}, nil
+	}
+	if err != nil {
+		return 0, time.Time{}, mapErr("read login failures", err)
+	}
+	return n, last.UTC(), nil
+}
+
+func (s *Store) ClearLoginFailures(ctx context.Context, key string) error {
+	_, err := s.pool.Exec(ctx, `DELETE FROM login_failures WHERE key = $1`, key)
+	return mapErr("clear login failures", err)
+}
+
 // Question log and feedback.
 
 func (s *Store) LogQuestion(ctx context.Context, q *handbook.Question) error {
@@ -630,42 +670,4 @@ func (s *Store) Promotions(ctx context.Context) ([]*handbook.Promotion, error) {
 		return &p, err
 	})
 	return out, mapErr("list promotions", err)
-}
-
-func (s *Store) AddLoginFailure(ctx context.Context, key string, at time.Time, window time.Duration) (int, error) {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return 0, mapErr("count login failure", err)
-	}
-	defer tx.Rollback(ctx)
-	now := ts(at)
-	if _, err := tx.Exec(ctx, `DELETE FROM login_failures WHERE last <= $1`, now.Add(-window)); err != nil {
-		return 0, mapErr("prune login failures", err)
-	}
-	var n int
-	err = tx.QueryRow(ctx, `INSERT INTO login_failures (key, n, last) VALUES ($1, 1, $2)
-		ON CONFLICT (key) DO UPDATE SET n = CASE WHEN excluded.last - login_failures.last >= $3 THEN 1 ELSE login_failures.n + 1 END,
-		last = excluded.last RETURNING n`, key, now, window).Scan(&n)
-	if err != nil {
-		return 0, mapErr("count login failure", err)
-	}
-	return n, mapErr("count login failure", tx.Commit(ctx))
-}
-
-func (s *Store) LoginFailures(ctx context.Context, key string) (int, time.Time, error) {
-	var n int
-	var last time.Time
-	err := s.pool.QueryRow(ctx, `SELECT n, last FROM login_failures WHERE key = $1`, key).Scan(&n, &last)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, time.Time{}, nil
-	}
-	if err != nil {
-		return 0, time.Time{}, mapErr("read login failures", err)
-	}
-	return n, last.UTC(), nil
-}
-
-func (s *Store) ClearLoginFailures(ctx context.Context, key string) error {
-	_, err := s.pool.Exec(ctx, `DELETE FROM login_failures WHERE key = $1`, key)
-	return mapErr("clear login failures", err)
 }

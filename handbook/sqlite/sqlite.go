@@ -341,6 +341,46 @@ func (s *Store) DeleteToken(ctx context.Context, userID, id int64) error {
 	return affected(res, fmt.Sprintf("delete token %d", id))
 }
 
+// Login failures (api/auth.go, the login limiter).
+
+func (s *Store) AddLoginFailure(ctx context.Context, key string, at time.Time, window time.Duration) (int, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, mapErr("count login failure", err)
+	}
+	defer tx.Rollback()
+	now, win := ms(at.UTC()), window.Milliseconds()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE last <= ?`, now-win); err != nil {
+		return 0, mapErr("prune login failures", err)
+	}
+	var n int
+	err = tx.QueryRowContext(ctx, `INSERT INTO login_failures (key, n, last) VALUES (?, 1, ?)
+		ON CONFLICT (key) DO UPDATE SET n = CASE WHEN excluded.last - login_failures.last >= ? THEN 1 ELSE login_failures.n + 1 END,
+		last = excluded.last RETURNING n`, key, now, win).Scan(&n)
+	if err != nil {
+		return 0, mapErr("count login failure", err)
+	}
+	return n, mapErr("count login failure", tx.Commit())
+}
+
+func (s *Store) LoginFailures(ctx context.Context, key string) (int, time.Time, error) {
+	var n int
+	var last int64
+	err := s.db.QueryRowContext(ctx, `SELECT n, last FROM login_failures WHERE key = ?`, key).Scan(&n, &last)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, time.Time{}, nil
+	}
+	if err != nil {
+		return 0, time.Time{}, mapErr("read login failures", err)
+	}
+	return n, fromMS(last), nil
+}
+
+func (s *Store) ClearLoginFailures(ctx context.Context, key string) error {
+	_, err := s.db.ExecContext(ctx, `DELETE FROM login_failures WHERE key = ?`, key)
+	return mapErr("clear login failures", err)
+}
+
 // Question log and feedback.
 
 func (s *Store) LogQuestion(ctx context.Context, q *handbook.Question) error {
@@ -649,42 +689,4 @@ func (s *Store) Promotions(ctx context.Context) ([]*handbook.Promotion, error) {
 		out = append(out, &p)
 	}
 	return out, mapErr("list promotions", rows.Err())
-}
-
-func (s *Store) AddLoginFailure(ctx context.Context, key string, at time.Time, window time.Duration) (int, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, mapErr("count login failure", err)
-	}
-	defer tx.Rollback()
-	now, win := ms(at.UTC()), window.Milliseconds()
-	if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE last <= ?`, now-win); err != nil {
-		return 0, mapErr("prune login failures", err)
-	}
-	var n int
-	err = tx.QueryRowContext(ctx, `INSERT INTO login_failures (key, n, last) VALUES (?, 1, ?)
-		ON CONFLICT (key) DO UPDATE SET n = CASE WHEN excluded.last - login_failures.last >= ? THEN 1 ELSE login_failures.n + 1 END,
-		last = excluded.last RETURNING n`, key, now, win).Scan(&n)
-	if err != nil {
-		return 0, mapErr("count login failure", err)
-	}
-	return n, mapErr("count login failure", tx.Commit())
-}
-
-func (s *Store) LoginFailures(ctx context.Context, key string) (int, time.Time, error) {
-	var n int
-	var last int64
-	err := s.db.QueryRowContext(ctx, `SELECT n, last FROM login_failures WHERE key = ?`, key).Scan(&n, &last)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, time.Time{}, nil
-	}
-	if err != nil {
-		return 0, time.Time{}, mapErr("read login failures", err)
-	}
-	return n, fromMS(last), nil
-}
-
-func (s *Store) ClearLoginFailures(ctx context.Context, key string) error {
-	_, err := s.db.ExecContext(ctx, `DELETE FROM login_failures WHERE key = ?`, key)
-	return mapErr("clear login failures", err)
 }
