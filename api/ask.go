@@ -111,6 +111,14 @@ type metaJSON struct {
 	Replace bool `json:"replace,omitempty"`
 }
 
+// doneJSON is the last event of a stream: the answer and the id of its
+// question log entry (absent when the log did not take it yet), which
+// feedback names.
+type doneJSON struct {
+	answerJSON
+	QuestionID int64 `json:"question_id,omitempty"`
+}
+
 func toCitationJSON(n int, c handbook.Citation) citationJSON {
 	return citationJSON{N: n, Doc: c.Doc, Anchor: c.Anchor, Label: c.Label, Quote: c.Quote, URL: c.URL}
 }
@@ -262,16 +270,17 @@ func (s *Server) apiAskStream(c echo.Context) error {
 	defer cancel()
 	st := &sseStream{c: c}
 	defer st.stop()
-	var final *handbook.Answer
 	err = a.AskStream(ctx, req, func(e handbook.Event) error {
 		if e.Type == handbook.EventDone {
-			final = e.Answer
+			// Logged before the event goes out, so that it can carry the
+			// log id the page sends feedback with.
+			s.logAnswer(c, req.Question, e.Answer)
+			return st.send(e.Type, doneJSON{answerJSON: toAnswerJSON(e.Answer), QuestionID: loggedQuestion(c)})
 		}
 		return st.event(e)
 	})
 	switch {
 	case err == nil:
-		s.logAnswer(c, req.Question, final)
 		return nil
 	case !st.started:
 		return err // nothing sent yet: an ordinary JSON error
@@ -369,7 +378,8 @@ func (st *sseStream) send(event string, data any) error {
 }
 
 // logAnswer logs one answer. The question may hold personal data: its text
-// is logged at Debug only, its length and a short hash otherwise.
+// is logged at Debug only (masked like the question log), its length and a
+// short hash otherwise.
 func (s *Server) logAnswer(c echo.Context, question string, a *handbook.Answer) {
 	if a == nil {
 		return
@@ -380,7 +390,7 @@ func (s *Server) logAnswer(c echo.Context, question string, a *handbook.Answer) 
 	attrs := []any{"mode_used", a.ModeUsed, "answerable", a.Answerable, "citations", len(a.Citations),
 		"prompt_version", a.PromptVersion, "question_len", len([]rune(q)), "question_hash", hex.EncodeToString(sum[:])[:12],
 		"took", a.Took, "request_id", c.Response().Header().Get(echo.HeaderXRequestID)}
-	s.log.Debug("question", "text", q, "request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+	s.log.Debug("question", "text", handbook.MaskPII(q), "request_id", c.Response().Header().Get(echo.HeaderXRequestID))
 	if a.Fallback != "" && a.Fallback != handbook.FallbackNotConfigured {
 		s.log.Warn("answer fell back to quoting the sources", append(attrs, "fallback", a.Fallback, "detail", a.FallbackDetail)...)
 		return

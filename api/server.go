@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -28,7 +29,10 @@ type Options struct {
 	// Ready reports whether the index is built and serving.
 	Ready func() bool
 	// Tokens are bearer tokens whose holders may see internal content.
-	Tokens         []string
+	Tokens []string
+	// TrustedProxies are the reverse proxies in front of the server whose
+	// X-Forwarded-For names the real caller (api/auth.go, clientIP).
+	TrustedProxies []netip.Prefix
 	BaseURL        string
 	RequestTimeout time.Duration
 	// ModelTimeout bounds requests that wait for a language model (asking
@@ -198,6 +202,12 @@ func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
 		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if s.secureCookies() {
+			// Served over https (BaseURL): browsers must not fall back to
+			// http, where the session cookie could be read on the wire.
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		return next(c)
 	}
 }

@@ -28,6 +28,10 @@ type askPage struct {
 	// Tickets is set when the server keeps tickets: an unanswered question
 	// can then be sent to the owning department (/tickets?q=).
 	Tickets bool
+	// Feedback and Escalate are the hotline forms under the answer
+	// (api/hotline.go); nil without a store, Escalate nil for the public.
+	Feedback *feedbackForm
+	Escalate *escalateForm
 }
 
 // answerView is an answer as the page shows it. The text is kept as
@@ -78,6 +82,9 @@ func (s *Server) pageAsk(c echo.Context) error {
 			data.Error = "Vui lòng nhập câu hỏi."
 			return s.page(c, http.StatusBadRequest, "ask", data)
 		}
+		if data.Available {
+			data.Feedback, data.Escalate = s.hotlineForms(c, "ask", "", false) // for answers app.js streams
+		}
 		return s.page(c, http.StatusOK, "ask", data)
 	}
 	data.Title = clip(data.Question, 60) + " – Hỏi nhanh"
@@ -102,7 +109,10 @@ func (s *Server) pageAsk(c echo.Context) error {
 	}
 	s.logAnswer(c, req.Question, ans)
 	data.Answer = answerViewOf(ans)
-	if !ans.Answerable && data.Tickets {
+	data.Feedback, data.Escalate = s.hotlineForms(c, "ask", req.Question, !ans.Answerable)
+	// Officials get the form to send the question on (Escalate); anyone
+	// else a link to the ticket form.
+	if !ans.Answerable && data.Tickets && data.Escalate == nil {
 		data.Answer.TicketURL = "/tickets?" + url.Values{"q": {req.Question}}.Encode()
 	}
 	data.ConversationID, data.Focus = ans.ConversationID, ans.Focus

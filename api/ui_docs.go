@@ -91,6 +91,11 @@ func (s *Server) docPageOf(c echo.Context, d *handbook.Document) docPage {
 		dp.Banner = "Chưa có hiệu lực: áp dụng từ ngày " + d.ValidFrom().Vietnamese() + "."
 	case handbook.Expired:
 		dp.Banner = "Hết hiệu lực từ ngày " + d.ValidTo().Vietnamese() + "."
+		if d.Kind == handbook.KindFAQ {
+			// An FAQ's expires is its review date (docs/CONTENT.md).
+			dp.Banner = "Câu trả lời đã quá hạn rà soát từ ngày " + d.ValidTo().Vietnamese() +
+				": có thể không còn đúng. Đối chiếu căn cứ pháp lý trước khi dùng; đơn vị phụ trách cần rà soát lại trang này."
+		}
 	}
 	for _, r := range d.LegalBasis {
 		dp.LegalBasis = append(dp.LegalBasis, s.ref(c, r.Doc, r.Article, r.Note))

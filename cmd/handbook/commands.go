@@ -44,6 +44,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		Library:        app.Library,
 		Ready:          app.Manager.Ready,
 		Tokens:         cfg.APITokens,
+		TrustedProxies: cfg.TrustedProxies,
 		BaseURL:        cfg.BaseURL,
 		RequestTimeout: cfg.RequestLimit,
 		ModelTimeout:   cfg.LLMTimeout + 10*time.Second,

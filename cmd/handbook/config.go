@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net/netip"
 	"os"
 	"sort"
 	"strconv"
@@ -40,10 +41,13 @@ type Config struct {
 	LLMTimeout   time.Duration
 	TopK         int
 	APITokens    []string // tokens that may see internal content
-	LogLevel     string
-	LogFormat    string
-	Dev          bool
-	RequestLimit time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the caller (the login limiter keys on it).
+	TrustedProxies []netip.Prefix
+	LogLevel       string
+	LogFormat      string
+	Dev            bool
+	RequestLimit   time.Duration
 }
 
 // option is one row of the configuration table: it drives flag
@@ -102,6 +106,29 @@ var options = []option{
 	{flag: "api-tokens", env: "HANDBOOK_API_TOKENS", def: "", help: "comma-separated bearer tokens that may read internal content", secret: true,
 		set: func(c *Config, v string) error { c.APITokens = splitList(v); return nil },
 		get: func(c *Config) string { return strings.Join(c.APITokens, ",") }},
+	{flag: "trusted-proxies", env: "HANDBOOK_TRUSTED_PROXIES", def: "", help: "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For names the caller (e.g. 172.16.0.0/12 for nginx in Docker); empty: use the connection's address",
+		set: func(c *Config, v string) error {
+			c.TrustedProxies = nil
+			for _, item := range splitList(v) {
+				p, err := netip.ParsePrefix(item)
+				if err != nil {
+					a, aerr := netip.ParseAddr(item)
+					if aerr != nil {
+						return fmt.Errorf("%q is neither an address nor a CIDR range", item)
+					}
+					p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+				}
+				c.TrustedProxies = append(c.TrustedProxies, p.Masked())
+			}
+			return nil
+		},
+		get: func(c *Config) string {
+			var out []string
+			for _, p := range c.TrustedProxies {
+				out = append(out, p.String())
+			}
+			return strings.Join(out, ",")
+		}},
 	{flag: "request-timeout", env: "HANDBOOK_REQUEST_TIMEOUT", def: "15s", help: "timeout of one HTTP request (streams excepted)",
 		set: func(c *Config, v string) (err error) { c.RequestLimit, err = time.ParseDuration(v); return },
 		get: func(c *Config) string { return c.RequestLimit.String() }},

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -196,6 +197,14 @@ func TestConfigPrecedenceAndSecrets(t *testing.T) {
 	}, io.Discard)
 	if err != nil || cfg.TopK != 12 || cfg.Addr != "127.0.0.1:2" {
 		t.Errorf("file config: %+v %v (env must beat file)", cfg, err)
+	}
+	cfg, _, err = LoadConfig("t", []string{"-trusted-proxies", "172.16.0.0/12, 192.0.2.7,::ffff:10.1.2.3"}, func(string) string { return "" }, io.Discard)
+	if got := fmt.Sprint(cfg.TrustedProxies); err != nil || got != "[172.16.0.0/12 192.0.2.7/32 10.1.2.3/32]" {
+		t.Errorf("trusted proxies = %s, %v", got, err)
+	}
+	_, _, err = LoadConfig("t", nil, func(k string) string { return map[string]string{"HANDBOOK_TRUSTED_PROXIES": "nginx"}[k] }, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "HANDBOOK_TRUSTED_PROXIES") {
+		t.Errorf("a proxy that is no address: error = %v, want one naming HANDBOOK_TRUSTED_PROXIES", err)
 	}
 }
 

@@ -75,6 +75,9 @@ func TestPostgres(t *testing.T) {
 		})
 	})
 	t.Run("ReopenKeepsDataAndMigrations", func(t *testing.T) { testReopen(t, base) })
+	t.Run("UpgradeFromFirstSchema", func(t *testing.T) { testUpgrade(t, base) })
+	t.Run("RefusesNewerSchema", func(t *testing.T) { testNewer(t, base) })
+	t.Run("SharesMigrationsTable", func(t *testing.T) { testSharedMigrations(t, base) })
 }
 
 func testReopen(t *testing.T, base string) {
