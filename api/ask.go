@@ -22,8 +22,14 @@ import (
 
 // The answers API (issue 6):
 //
-//	POST /api/v1/ask          {"question","mode","form","conversation_id","history"} → answer JSON
-//	GET  /api/v1/ask/stream?question=&mode=&form=&conversation_id=   → text/event-stream
+//	POST /api/v1/ask          {"question","mode","form","conversation_id","focus","history"} → answer JSON
+//	GET  /api/v1/ask/stream?question=&mode=&form=&conversation_id=&focus=   → text/event-stream
+//
+// A follow-up ("thế lệ phí bao nhiêu?") stays on the procedure of the
+// previous answer: by conversation_id (kept in this process's memory), or
+// by focus, the previous answer's "focus" sent back by the client, which
+// survives a restart or another replica behind the load balancer. The
+// focus is re-checked against what the caller may see.
 //
 // The stream sends, in order:
 //
@@ -54,11 +60,15 @@ const maxHistory = 10
 
 var conversationIDRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
+// maxFocusLength bounds a document id sent back as the focus.
+const maxFocusLength = 300
+
 type askJSON struct {
 	Question       string        `json:"question"`
 	Mode           string        `json:"mode"`
 	Form           string        `json:"form"`
 	ConversationID string        `json:"conversation_id"`
+	Focus          string        `json:"focus"`
 	History        []historyJSON `json:"history"`
 }
 
@@ -99,6 +109,14 @@ type answerJSON struct {
 type metaJSON struct {
 	answerJSON
 	Replace bool `json:"replace,omitempty"`
+}
+
+// doneJSON is the last event of a stream: the answer and the id of its
+// question log entry (absent when the log did not take it yet), which
+// feedback names.
+type doneJSON struct {
+	answerJSON
+	QuestionID int64 `json:"question_id,omitempty"`
 }
 
 func toCitationJSON(n int, c handbook.Citation) citationJSON {
@@ -157,7 +175,7 @@ func (s *Server) askRequest(c echo.Context, in askJSON) (handbook.AskRequest, er
 		return req, handbook.Errorf(handbook.Invalid, fmt.Sprintf("Lịch sử hội thoại quá dài (tối đa %d lượt).", maxHistory), "history of %d turns", len(in.History))
 	}
 	for _, h := range in.History {
-		if len([]rune(h.Question)) > handbook.MaxQuestionLength || len(h.Doc) > 300 {
+		if len([]rune(h.Question)) > handbook.MaxQuestionLength || len(h.Doc) > maxFocusLength {
 			return req, handbook.Errorf(handbook.Invalid, "Một lượt trong lịch sử hội thoại quá dài.", "history turn too long")
 		}
 		if q := handbook.NormalizeLine(h.Question); q != "" {
@@ -166,6 +184,12 @@ func (s *Server) askRequest(c echo.Context, in askJSON) (handbook.AskRequest, er
 		if h.Doc != "" {
 			req.Conversation.Focus = strings.Trim(h.Doc, "/")
 		}
+	}
+	if f := strings.TrimSpace(in.Focus); f != "" {
+		if len(f) > maxFocusLength {
+			return req, handbook.Errorf(handbook.Invalid, "Mã thủ tục đang hỏi tiếp không hợp lệ.", "focus of %d bytes", len(f))
+		}
+		req.Conversation.Focus = strings.Trim(f, "/")
 	}
 	return req, nil
 }
@@ -230,10 +254,11 @@ func decodeAsk(r *http.Request) (askJSON, error) {
 // apiAskStream answers GET /api/v1/ask/stream as server-sent events.
 func (s *Server) apiAskStream(c echo.Context) error {
 	v := c.QueryParams()
-	if err := rejectUnknown(v, "question", "mode", "form", "conversation_id"); err != nil {
+	if err := rejectUnknown(v, "question", "mode", "form", "conversation_id", "focus"); err != nil {
 		return err
 	}
-	req, err := s.askRequest(c, askJSON{Question: v.Get("question"), Mode: v.Get("mode"), Form: v.Get("form"), ConversationID: v.Get("conversation_id")})
+	req, err := s.askRequest(c, askJSON{Question: v.Get("question"), Mode: v.Get("mode"), Form: v.Get("form"),
+		ConversationID: v.Get("conversation_id"), Focus: v.Get("focus")})
 	if err != nil {
 		return err
 	}
@@ -245,16 +270,17 @@ func (s *Server) apiAskStream(c echo.Context) error {
 	defer cancel()
 	st := &sseStream{c: c}
 	defer st.stop()
-	var final *handbook.Answer
 	err = a.AskStream(ctx, req, func(e handbook.Event) error {
 		if e.Type == handbook.EventDone {
-			final = e.Answer
+			// Logged before the event goes out, so that it can carry the
+			// log id the page sends feedback with.
+			s.logAnswer(c, req.Question, e.Answer)
+			return st.send(e.Type, doneJSON{answerJSON: toAnswerJSON(e.Answer), QuestionID: loggedQuestion(c)})
 		}
 		return st.event(e)
 	})
 	switch {
 	case err == nil:
-		s.logAnswer(c, req.Question, final)
 		return nil
 	case !st.started:
 		return err // nothing sent yet: an ordinary JSON error
@@ -352,7 +378,8 @@ func (st *sseStream) send(event string, data any) error {
 }
 
 // logAnswer logs one answer. The question may hold personal data: its text
-// is logged at Debug only, its length and a short hash otherwise.
+// is logged at Debug only (masked like the question log), its length and a
+// short hash otherwise.
 func (s *Server) logAnswer(c echo.Context, question string, a *handbook.Answer) {
 	if a == nil {
 		return
@@ -363,7 +390,7 @@ func (s *Server) logAnswer(c echo.Context, question string, a *handbook.Answer) 
 	attrs := []any{"mode_used", a.ModeUsed, "answerable", a.Answerable, "citations", len(a.Citations),
 		"prompt_version", a.PromptVersion, "question_len", len([]rune(q)), "question_hash", hex.EncodeToString(sum[:])[:12],
 		"took", a.Took, "request_id", c.Response().Header().Get(echo.HeaderXRequestID)}
-	s.log.Debug("question", "text", q, "request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+	s.log.Debug("question", "text", handbook.MaskPII(q), "request_id", c.Response().Header().Get(echo.HeaderXRequestID))
 	if a.Fallback != "" && a.Fallback != handbook.FallbackNotConfigured {
 		s.log.Warn("answer fell back to quoting the sources", append(attrs, "fallback", a.Fallback, "detail", a.FallbackDetail)...)
 		return

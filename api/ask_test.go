@@ -5,11 +5,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"html"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +23,7 @@ import (
 	"sotay/handbook"
 	"sotay/handbook/openai"
 	"sotay/handbook/openai/openaitest"
+	"sotay/handbook/sqlite"
 	"sotay/indexer"
 	"sotay/indexer/bleve"
 
@@ -638,4 +641,184 @@ func (w *watchLLM) Stream(ctx context.Context, msgs []handbook.Message, onDelta 
 	s, err := w.slowLLM.Stream(ctx, msgs, onDelta)
 	w.stopped <- err
 	return s, err
+}
+
+// TestAskFollowUpByFocus: a follow-up stays on the procedure when the
+// client sends back the previous answer's focus, without the conversation
+// id (a restart, or another replica behind the load balancer), through
+// the stream, the JSON API and the page without JavaScript. A focus the
+// caller may not see is ignored.
+func TestAskFollowUpByFocus(t *testing.T) {
+	const khaiSinh = "procedures/ho-tich/dang-ky-khai-sinh"
+	env := newAskServer(t, false)
+	rec := get(t, env.h, "/api/v1/ask/stream?"+url.Values{"question": {"thế lệ phí bao nhiêu?"}, "focus": {khaiSinh}}.Encode(), "")
+	events, _ := readSSE(t, rec.Body.String())
+	if len(events) == 0 || events[len(events)-1].name != "done" {
+		t.Fatalf("stream with focus = %d %s", rec.Code, rec.Body)
+	}
+	if done := events[len(events)-1].data; !strings.HasPrefix(done.Answer, "Lệ phí: Miễn lệ phí") || done.Focus != khaiSinh {
+		t.Errorf("stream follow-up by focus = %q (focus %q)", done.Answer, done.Focus)
+	}
+	_, res := postAsk(t, env.h, askBody(map[string]any{"question": "mất bao lâu", "focus": khaiSinh}), "application/json", "")
+	if !strings.HasPrefix(res.Answer, "Thời hạn giải quyết: Ngay trong ngày làm việc") {
+		t.Errorf("POST follow-up by focus = %q", res.Answer)
+	}
+	// An internal page named as the focus by a public caller.
+	_, res = postAsk(t, env.h, askBody(map[string]any{"question": "cần giấy tờ gì", "focus": "technology/mot-cua-quan-tri"}), "application/json", "")
+	if strings.Contains(res.Answer, askMarker) || res.Focus == "technology/mot-cua-quan-tri" {
+		t.Errorf("internal focus leaked: %+v", res)
+	}
+	rec, res = postAsk(t, env.h, askBody(map[string]any{"question": "lệ phí", "focus": strings.Repeat("a", 301)}), "application/json", "")
+	if rec.Code != http.StatusBadRequest || res.Error == nil || !strings.Contains(res.Error.Message, "không hợp lệ") {
+		t.Errorf("over-long focus = %d %s, want 400", rec.Code, rec.Body)
+	}
+
+	// The page without JavaScript carries the conversation in the form.
+	post := func(form url.Values) string {
+		t.Helper()
+		req := httptest.NewRequest(http.MethodPost, "/ask", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		rec := httptest.NewRecorder()
+		env.h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("POST /ask %v = %d\n%s", form, rec.Code, rec.Body)
+		}
+		return rec.Body.String()
+	}
+	hidden := func(page, name string) string {
+		m := regexp.MustCompile(`<input type="hidden" name="` + name + `" value="([^"]*)">`).FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("page lacks the hidden %s field", name)
+		}
+		return html.UnescapeString(m[1])
+	}
+	first := post(url.Values{"q": {"làm giấy khai sinh cho con cần gì"}})
+	if hidden(first, "focus") != khaiSinh || hidden(first, "conversation_id") == "" ||
+		!strings.Contains(first, "được trả lời theo thủ tục <strong>Đăng ký khai sinh</strong>") {
+		t.Fatalf("first answer page does not carry the conversation:\n%s", first)
+	}
+	// Focus only, as after a restart; then the conversation id only.
+	for _, form := range []url.Values{
+		{"q": {"thế lệ phí bao nhiêu?"}, "focus": {hidden(first, "focus")}},
+		{"q": {"thế lệ phí bao nhiêu?"}, "conversation_id": {hidden(first, "conversation_id")}},
+	} {
+		if page := post(form); !strings.Contains(page, `<div class="answer-text"><p>Lệ phí: Miễn lệ phí nếu đăng ký đúng hạn.`) {
+			t.Errorf("follow-up page %v does not answer the fee of khai sinh", form)
+		}
+	}
+	// A new call starts without them.
+	if page := post(url.Values{"q": {"thế lệ phí bao nhiêu?"}}); strings.Contains(page, `<div class="answer-text"><p>Lệ phí: Miễn lệ phí nếu đăng ký đúng hạn.`) {
+		t.Errorf("a question without the conversation was answered as a follow-up")
+	}
+}
+
+// TestAskStallUnderDefaultTimeouts runs in a synctest bubble with the
+// timeouts cmd/handbook wires by default (-llm-timeout 60s, asking
+// requests bounded at 60s + 10s, -request-timeout 15s): a model that
+// stalls 30 s and one that stalls past the LLM timeout both end in a 200
+// with verified citations, through POST and through the stream, never in
+// a 5xx from a request deadline that fires first.
+func TestAskStallUnderDefaultTimeouts(t *testing.T) {
+	lib := askLibrary(t)
+	fake := openaitest.NewServer(t) // outside the bubble: its listener would block it
+	for _, tc := range []struct {
+		name     string
+		stall    time.Duration
+		fallback string
+	}{
+		// After 30 s the stalled model says "Quá muộn.", a remark
+		// without a marker that is not a courtesy.
+		{"30s stall", 30 * time.Second, handbook.FallbackUncitedClaim},
+		{"stall past the LLM timeout", 5 * time.Minute, handbook.FallbackTimeout},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				const llmTimeout = 60 * time.Second
+				chat := openai.NewChat(fake.URL, "", "fake", llmTimeout, openai.WithHTTPClient(&http.Client{Transport: fake.Transport()}))
+				a := &handbook.Assistant{Retriever: &handbook.Retriever{Keyword: fakeIndex{lib.Chunks()}},
+					Library: func() *handbook.Library { return lib }, Prompt: askPrompt, LLM: chat, Now: func() time.Time { return askNow }}
+				srv, err := api.New(api.Options{Retriever: a.Retriever, Library: a.Library, Assistant: a,
+					RequestTimeout: 15 * time.Second, ModelTimeout: llmTimeout + 10*time.Second,
+					Now: func() time.Time { return askNow }, Logger: slog.New(slog.DiscardHandler)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				fake.Script(openaitest.Stall(tc.stall), openaitest.Stall(tc.stall))
+				const q = "thẩm quyền đăng ký kết hôn"
+				start := time.Now()
+				rec, res := postAsk(t, srv.Handler(), askBody(map[string]any{"question": q}), "application/json", "")
+				if rec.Code != http.StatusOK || res.Fallback != tc.fallback || len(res.Citations) == 0 {
+					t.Errorf("POST = %d fallback %q, %d citations, want 200 %q with citations: %s", rec.Code, res.Fallback, len(res.Citations), tc.fallback, rec.Body)
+				}
+				checkResolves(t, lib, res)
+				if took := time.Since(start); took > llmTimeout+time.Second {
+					t.Errorf("POST answered after %s, want the LLM timeout (%s) to end the wait", took, llmTimeout)
+				}
+				events, _ := streamAsk(t, srv.Handler(), q, "")
+				done := events[len(events)-1].data
+				if done.Fallback != tc.fallback || len(done.Citations) == 0 {
+					t.Errorf("stream fallback %q with %d citations, want %q with citations", done.Fallback, len(done.Citations), tc.fallback)
+				}
+				checkResolves(t, lib, done)
+			})
+		})
+	}
+}
+
+// TestAskPageOffersTicket: an unanswered question on the ask page links
+// to the ticket form with the question filled in, when the server keeps
+// tickets; an answered one does not.
+func TestAskPageOffersTicket(t *testing.T) {
+	env := newAskServer(t, false)
+	store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "handbook.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	a := &handbook.Assistant{Retriever: env.askRetriever(t), Library: func() *handbook.Library { return env.lib }, Now: func() time.Time { return askNow }}
+	srv, err := api.New(api.Options{Retriever: a.Retriever, Library: a.Library, Assistant: a, Store: store,
+		Now: func() time.Time { return askNow }, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := func(h http.Handler, q string) string {
+		t.Helper()
+		rec := get(t, h, "/ask?"+url.Values{"q": {q}}.Encode(), "")
+		if rec.Code != http.StatusOK {
+			t.Fatalf("GET /ask?q=%s = %d", q, rec.Code)
+		}
+		return rec.Body.String()
+	}
+	const offer = "Chuyển câu hỏi cho đơn vị phụ trách</a>"
+	unanswered := "kết quả xổ số miền bắc hôm nay"
+	body := page(srv.Handler(), unanswered)
+	m := regexp.MustCompile(`<a href="(/tickets\?[^"]*)">` + offer).FindStringSubmatch(body)
+	want := "/tickets?" + url.Values{"q": {unanswered}}.Encode()
+	if m == nil || html.UnescapeString(m[1]) != want {
+		t.Errorf("unanswered question page offers %q, want a link to %s", m, want)
+	}
+	if !strings.Contains(body, " data-tickets") {
+		t.Errorf("ask form does not tell the script that tickets are kept")
+	}
+	if body := page(srv.Handler(), "thẩm quyền đăng ký kết hôn"); strings.Contains(body, offer) {
+		t.Errorf("answered question offers a ticket")
+	}
+	if body := page(env.h, unanswered); strings.Contains(body, offer) || strings.Contains(body, " data-tickets") {
+		t.Errorf("server without a store offers a ticket")
+	}
+}
+
+func (env *askEnv) askRetriever(t *testing.T) *handbook.Retriever {
+	t.Helper()
+	idx, err := bleve.Open(filepath.Join(t.TempDir(), "bleve"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { idx.Close() })
+	if err := idx.Index(t.Context(), env.lib.Chunks()); err != nil {
+		t.Fatal(err)
+	}
+	r := &handbook.Retriever{Keyword: idx}
+	r.SetAnalyzer(handbook.NewAnalyzer(env.lib))
+	return r
 }

@@ -113,7 +113,7 @@ func loadViews(fsys fs.FS) (*views, error) {
 // requiredPages are the templates the handlers render; a missing one is an
 // error at start-up rather than a 500 on first use (miniflux engine.go).
 var requiredPages = []string{"home", "search", "docs", "procedure", "regulation", "document",
-	"ask", "drafts", "qr_sheet", "offline", "error"}
+	"ask", "drafts", "qr_sheet", "offline", "error", "login", "tickets", "ticket", "analytics", "feedback"}
 
 func (v *views) loadStatic(fsys fs.FS) error {
 	all := sha256.New()

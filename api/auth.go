@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -288,14 +289,53 @@ func localPath(next string) string {
 	return next
 }
 
-// clientIP is the peer address of the connection. X-Forwarded-For is not
-// trusted: anyone can write it, and the limiter keys on this address.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
+// clientIP is the caller's address, which the login limiter and the
+// live-search slot key on: the peer of the connection, unless that peer is
+// one of Options.TrustedProxies (the nginx of the scaled setup). Then it is
+// the last address in X-Forwarded-For that is not a trusted proxy: the one
+// the proxy itself saw. Anyone can write X-Forwarded-For, so it is read
+// only behind a trusted proxy and only from the right, where the proxies
+// append; without trusted proxies every user behind nginx would share one
+// address, and ten wrong passwords from anyone would lock an account for
+// all.
+func (s *Server) clientIP(r *http.Request) string {
+	peer := r.RemoteAddr
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		peer = host
 	}
-	return host
+	if len(s.opt.TrustedProxies) == 0 || !s.trustedProxy(peer) {
+		return peer
+	}
+	var hops []string
+	for _, h := range r.Header.Values("X-Forwarded-For") {
+		hops = append(hops, strings.Split(h, ",")...)
+	}
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop := strings.TrimSpace(hops[i])
+		ip, err := netip.ParseAddr(hop)
+		if err != nil {
+			return peer // garbage where a proxy should have written: trust none of it
+		}
+		if !s.trustedProxy(hop) {
+			return ip.Unmap().String()
+		}
+	}
+	return peer
+}
+
+// trustedProxy reports whether addr is in Options.TrustedProxies.
+func (s *Server) trustedProxy(addr string) bool {
+	ip, err := netip.ParseAddr(addr)
+	if err != nil {
+		return false
+	}
+	ip = ip.Unmap()
+	for _, p := range s.opt.TrustedProxies {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }
 
 // loginLimiter slows password guessing. Each failure for one username from
@@ -304,59 +344,66 @@ func clientIP(r *http.Request) string {
 // for loginWindow. Failures for one username from any address also add a
 // delay from the tenth on, without refusing, so that spreading guesses over
 // many addresses is slow too but no one can lock a colleague out. A
-// successful login clears the pair.
+// successful login clears the pair. A count lives while failures follow
+// each other within loginWindow.
+//
+// The counts are kept in the Store, so that replicas behind one proxy add
+// up the guesses they each see (a limiter per process would give a guesser
+// ten tries per replica); keys are hashes, so the store holds no addresses.
 type loginLimiter struct {
-	now func() time.Time
-
-	mu     sync.Mutex
-	counts map[string]*loginFailures
-}
-
-type loginFailures struct {
-	n    int
-	last time.Time
+	now   func() time.Time
+	store handbook.Store
 }
 
 const (
-	loginWindow      = 15 * time.Minute
-	loginFreeTries   = 3
-	loginLockAfter   = 10
-	loginMaxDelay    = 10 * time.Second
-	loginFirstDelay  = 500 * time.Millisecond
-	loginLimiterSize = 10000
+	loginWindow     = 15 * time.Minute
+	loginFreeTries  = 3
+	loginLockAfter  = 10
+	loginMaxDelay   = 10 * time.Second
+	loginFirstDelay = 500 * time.Millisecond
 )
 
-func newLoginLimiter(now func() time.Time) *loginLimiter {
-	return &loginLimiter{now: now, counts: map[string]*loginFailures{}}
+func newLoginLimiter(now func() time.Time, store handbook.Store) *loginLimiter {
+	return &loginLimiter{now: now, store: store}
 }
 
-func pairKey(ip, username string) string { return ip + "\x00" + handbook.NormalizeUsername(username) }
-func userKey(username string) string     { return "\x00" + handbook.NormalizeUsername(username) }
+func pairKey(ip, username string) string {
+	return handbook.HashSecret("login\x00" + ip + "\x00" + handbook.NormalizeUsername(username))
+}
 
-// failures returns the live failure count under key (0 once the window has
-// passed since the last failure).
-func (l *loginLimiter) failures(key string) int {
-	f := l.counts[key]
-	if f == nil || l.now().Sub(f.last) >= loginWindow {
-		return 0
+func userKey(username string) string {
+	return handbook.HashSecret("login\x00\x00" + handbook.NormalizeUsername(username))
+}
+
+// failures returns the live count under key (0 once loginWindow has passed
+// since its last failure) and the time of that failure.
+func (l *loginLimiter) failures(ctx context.Context, key string) (int, time.Time, error) {
+	n, last, err := l.store.LoginFailures(ctx, key)
+	if err != nil || n == 0 || l.now().Sub(last) >= loginWindow {
+		return 0, time.Time{}, err
 	}
-	return f.n
+	return n, last, nil
 }
 
 // delay returns how long the next attempt must wait and, when the pair is
 // locked out, how long until it may try again.
-func (l *loginLimiter) delay(ip, username string) (wait, locked time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	pair := l.failures(pairKey(ip, username))
+func (l *loginLimiter) delay(ctx context.Context, ip, username string) (wait, locked time.Duration, err error) {
+	pair, last, err := l.failures(ctx, pairKey(ip, username))
+	if err != nil {
+		return 0, 0, err
+	}
 	if pair >= loginLockAfter {
-		return 0, loginWindow - l.now().Sub(l.counts[pairKey(ip, username)].last)
+		return 0, loginWindow - l.now().Sub(last), nil
 	}
 	wait = backoff(pair - loginFreeTries + 1)
-	if user := l.failures(userKey(username)); user >= loginLockAfter {
+	user, _, err := l.failures(ctx, userKey(username))
+	if err != nil {
+		return 0, 0, err
+	}
+	if user >= loginLockAfter {
 		wait = max(wait, backoff(user-loginLockAfter+1))
 	}
-	return wait, 0
+	return wait, 0, nil
 }
 
 // backoff is 0 for n <= 0, then loginFirstDelay (n = 1) doubling up to
@@ -372,35 +419,18 @@ func backoff(n int) time.Duration {
 	return min(d, loginMaxDelay)
 }
 
-func (l *loginLimiter) fail(ip, username string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+func (l *loginLimiter) fail(ctx context.Context, ip, username string) error {
 	now := l.now()
-	if len(l.counts) >= loginLimiterSize {
-		for k, f := range l.counts {
-			if now.Sub(f.last) >= loginWindow {
-				delete(l.counts, k)
-			}
-		}
-	}
 	for _, k := range []string{pairKey(ip, username), userKey(username)} {
-		f := l.counts[k]
-		if f == nil || now.Sub(f.last) >= loginWindow {
-			if len(l.counts) >= loginLimiterSize {
-				continue // full of live entries: an attack; the delays already in place still apply
-			}
-			f = &loginFailures{}
-			l.counts[k] = f
+		if _, err := l.store.AddLoginFailure(ctx, k, now, loginWindow); err != nil {
+			return err
 		}
-		f.n++
-		f.last = now
 	}
+	return nil
 }
 
-func (l *loginLimiter) succeed(ip, username string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.counts, pairKey(ip, username))
+func (l *loginLimiter) succeed(ctx context.Context, ip, username string) error {
+	return l.store.ClearLoginFailures(ctx, pairKey(ip, username))
 }
 
 // sleep waits d or until ctx is done.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"image/png"
 	"net"
 	"net/http"
 	"os"
@@ -68,13 +69,19 @@ func browser(t *testing.T) context.Context {
 	t.Cleanup(cancel)
 	ctx, cancelTab := chromedp.NewContext(alloc)
 	t.Cleanup(cancelTab)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	// A bound, not a measurement: the whole walk takes about a minute on
+	// an idle 2-core machine and several when other tests share it.
+	ctx, cancelTimeout := context.WithTimeout(ctx, 5*time.Minute)
 	t.Cleanup(cancelTimeout)
 	if err := chromedp.Do(ctx); err != nil { // starts the browser
 		t.Fatalf("start chromium: %v", err)
 	}
+	onlyLocalRequests(t, ctx)
 	return ctx
 }
+
+// publicBase is the -base-url of the browser tests' server.
+const publicBase = "https://sotay.example.gov.vn"
 
 // liveServer serves the real knowledge base on 127.0.0.1:0 with a bleve
 // index built in t.TempDir(), as `handbook serve` does. stop shuts it down
@@ -90,7 +97,10 @@ func liveServer(t *testing.T) (base string, stop func()) {
 		t.Fatal(err)
 	}
 	base = "http://" + ln.Addr().String()
-	srv := uiServer(t, lib, base)
+	// The public URL differs from the address the browser uses, as behind
+	// a province's reverse proxy: QR codes and printed URLs must carry the
+	// configured one (and screenshots do not change with the port).
+	srv := uiServer(t, lib, publicBase)
 	ctx, cancel := context.WithCancel(context.WithoutCancel(t.Context()))
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, ln) }()
@@ -168,6 +178,8 @@ func TestBrowser(t *testing.T) {
 	t.Run("home", func(t *testing.T) {
 		do(t, ctx, "open home", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("#home-q")))
 		screenshot(t, "home.png", run(t, ctx, "screenshot", chromedp.CaptureScreenshot()))
+		checkA11y(t, ctx, "home")
+		checkFocus(t, ctx, "home", 20)
 	})
 
 	t.Run("search as you type without diacritics", func(t *testing.T) {
@@ -194,19 +206,75 @@ func TestBrowser(t *testing.T) {
 		if !strings.HasSuffix(loc, "/search?q=lam+giay+khai+sinh") {
 			t.Errorf("location = %s, want the query in the URL", loc)
 		}
+		// A blinking caret would make the screenshot differ between runs.
+		run(t, ctx, "hide caret", chromedp.Evaluate[bool](`document.getElementById('q').style.caretColor = 'transparent', true`))
 		screenshot(t, "search.png", run(t, ctx, "screenshot", chromedp.CaptureScreenshot()))
+		checkA11y(t, ctx, "search results")
 
-		// Keyboard: ↓ moves to the first result, Enter opens it.
-		do(t, ctx, "keyboard open",
-			chromedp.KeyEvent(kb.ArrowDown),
-		)
-		active := run(t, ctx, "active element", chromedp.Evaluate[string](`document.activeElement.getAttribute('href') || ''`))
-		if active != khaiSinh {
-			t.Fatalf("after ↓ focus is on %q, want the first result", active)
+		// Keyboard: ↓ from the box moves to the first result, ↓ ↑ move
+		// between results, ↑ from the first returns to the box, Enter
+		// opens the focused result.
+		focused := func(what string) string {
+			return run(t, ctx, what, chromedp.Evaluate[string](`document.activeElement.id === 'q' ? '#q' : (document.activeElement.getAttribute('href') || document.activeElement.tagName)`))
+		}
+		second := run(t, ctx, "second result", chromedp.Evaluate[string](`document.querySelectorAll('#results li > a')[1].getAttribute('href')`))
+		for i, step := range []struct{ key, want string }{
+			{kb.ArrowDown, khaiSinh}, {kb.ArrowDown, second}, {kb.ArrowUp, khaiSinh}, {kb.ArrowUp, "#q"}, {kb.ArrowDown, khaiSinh},
+		} {
+			do(t, ctx, "arrow key", chromedp.KeyEvent(step.key))
+			if got := focused("active element"); got != step.want {
+				t.Fatalf("key %d: focus is on %q, want %q", i+1, got, step.want)
+			}
 		}
 		do(t, ctx, "enter", chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.CSS("#ui-the")))
 		if loc := run(t, ctx, "location", chromedp.Location()); loc != base+khaiSinh {
 			t.Errorf("Enter opened %s, want %s", loc, base+khaiSinh)
+		}
+	})
+
+	t.Run("live filters and error states", func(t *testing.T) {
+		do(t, ctx, "type query",
+			chromedp.Navigate(base+"/search"),
+			chromedp.WaitVisible(chromedp.CSS("#q")),
+			chromedp.SendKeys(chromedp.CSS("#q"), "khai sinh"),
+		)
+		run(t, ctx, "results", chromedp.Poll[bool](`document.querySelectorAll('#results li').length > 0`, chromedp.WithPollingTimeout(15*time.Second)))
+		// Changing a filter re-runs the search at once, without a submit.
+		set := func(what, js string) {
+			t.Helper()
+			run(t, ctx, what, chromedp.Evaluate[bool](js+`; document.getElementById('search-form').dispatchEvent(new Event('change', {bubbles: true})); true`))
+		}
+		set("kind filter", `document.getElementById('kind').value = 'regulation'`)
+		run(t, ctx, "only regulations", chromedp.Poll[bool](`location.search.indexOf('kind=regulation') >= 0 &&
+			document.querySelectorAll('#results li').length > 0 &&
+			[...document.querySelectorAll('#results li > a')].every(a => a.getAttribute('href').indexOf('/docs/regulations/') === 0)`,
+			chromedp.WithPollingTimeout(15*time.Second)))
+		set("field filter", `document.getElementById('kind').value = 'procedure'; document.getElementById('field').value = 'Hộ tịch'`)
+		run(t, ctx, "only Hộ tịch procedures", chromedp.Poll[bool](`location.search.indexOf('kind=procedure') >= 0 &&
+			document.querySelectorAll('#results li').length > 0 &&
+			[...document.querySelectorAll('#results li > a')].every(a => a.getAttribute('href').indexOf('/docs/procedures/ho-tich/') === 0)`,
+			chromedp.WithPollingTimeout(15*time.Second)))
+		set("date filter", `document.getElementById('at').value = '2026-01-01'`)
+		run(t, ctx, "date in the URL", chromedp.Poll[bool](`location.search.indexOf('at=2026-01-01') >= 0 && document.querySelectorAll('#results li').length > 0`,
+			chromedp.WithPollingTimeout(15*time.Second)))
+
+		// A refused query shows the API's Vietnamese message.
+		run(t, ctx, "long query", chromedp.Evaluate[bool](`(() => { const q = document.getElementById('q');
+			q.value = 'khai sinh '.repeat(60); q.dispatchEvent(new Event('input', {bubbles: true})); return true; })()`))
+		msg := run(t, ctx, "API error shown", chromedp.Poll[string](`(document.querySelector('#search-status .banner.error') || {}).textContent || ''`,
+			chromedp.WithPollingTimeout(15*time.Second)))
+		if !strings.Contains(msg, "quá dài") && !strings.Contains(msg, "500") {
+			t.Errorf("over-long query shows %q, want the API's Vietnamese message", msg)
+		}
+		// No connection: a Vietnamese message, not a blank list.
+		run(t, ctx, "network down", chromedp.Evaluate[bool](`window.fetch = () => Promise.reject(new TypeError('Failed to fetch')); true`))
+		run(t, ctx, "retype", chromedp.Evaluate[bool](`(() => { const q = document.getElementById('q');
+			q.value = 'khai tu'; q.dispatchEvent(new Event('input', {bubbles: true})); return true; })()`))
+		msg = run(t, ctx, "offline error shown", chromedp.Poll[string](`(() => { const m = (document.querySelector('#search-status .banner.error') || {}).textContent || '';
+			return m.indexOf('quá dài') < 0 ? m : ''; })()`,
+			chromedp.WithPollingTimeout(15*time.Second)))
+		if msg != "Không tải được kết quả. Kiểm tra kết nối mạng rồi thử lại." {
+			t.Errorf("search without a connection shows %q", msg)
 		}
 	})
 
@@ -218,6 +286,17 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("QR image did not load")
 		}
 		screenshot(t, "procedure.png", run(t, ctx, "screenshot", chromedp.FullScreenshot(100)))
+		// The QR code as the browser draws it decodes to the page's URL.
+		shot := run(t, ctx, "qr screenshot", chromedp.Screenshot(chromedp.CSS("figure.qr img")))
+		img, err := png.Decode(bytes.NewReader(shot))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := decodeQR(t, img); got != publicBase+khaiSinh {
+			t.Errorf("the QR code on the page decodes to %q, want %q", got, publicBase+khaiSinh)
+		}
+		checkA11y(t, ctx, "procedure")
+		checkFocus(t, ctx, "procedure", 30)
 
 		const link = `section[aria-labelledby="ui-can-cu"] a[href="/docs/regulations/luat-ho-tich-2014#dieu-16"]`
 		do(t, ctx, "follow legal basis", chromedp.Click(chromedp.CSS(link)), chromedp.WaitVisible(chromedp.CSS("#dieu-16")))
@@ -236,6 +315,27 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("validity banner = %q", banner)
 		}
 		screenshot(t, "regulation.png", run(t, ctx, "screenshot", chromedp.CaptureScreenshot()))
+		toc := run(t, ctx, "table of contents", chromedp.Evaluate[bool](`!!document.querySelector('nav.toc a[href="#dieu-16"]')`))
+		if !toc {
+			t.Errorf("the table of contents has no link to Điều 16")
+		}
+		// The link beside a clause copies the address of that clause.
+		const clause = "/docs/regulations/luat-ho-tich-2014#dieu-16-khoan-1"
+		run(t, ctx, "watch the clipboard", chromedp.Evaluate[bool](`window.copied = null;
+			navigator.clipboard.writeText = t => { window.copied = t; return Promise.resolve(); }; true`))
+		do(t, ctx, "copy the clause link", chromedp.Click(chromedp.CSS(`li#dieu-16-khoan-1 > a.anchor`)))
+		copied := run(t, ctx, "copied", chromedp.Poll[string](`window.copied || ''`, chromedp.WithPollingTimeout(5*time.Second)))
+		if copied != base+clause {
+			t.Errorf("copied %q, want %q", copied, base+clause)
+		}
+		toast := run(t, ctx, "toast", chromedp.Poll[string](`(document.querySelector('.toast') || {}).textContent || ''`, chromedp.WithPollingTimeout(5*time.Second)))
+		if toast != "Đã sao chép liên kết tới khoản 1 Điều 16." {
+			t.Errorf("toast = %q", toast)
+		}
+		if loc := run(t, ctx, "location", chromedp.Location()); loc != base+clause {
+			t.Errorf("after copying, location = %s", loc)
+		}
+		checkA11y(t, ctx, "regulation")
 	})
 
 	t.Run("print view", func(t *testing.T) {
@@ -260,6 +360,7 @@ func TestBrowser(t *testing.T) {
 		if n < 5 {
 			t.Errorf("QR sheet for Hộ tịch shows %d cards", n)
 		}
+		checkA11y(t, ctx, "QR sheet")
 		do(t, ctx, "print media", printMedia(true))
 		screenshot(t, "qr-sheet.png", run(t, ctx, "screenshot", chromedp.FullScreenshot(100)))
 		do(t, ctx, "screen media", printMedia(false))
@@ -269,12 +370,23 @@ func TestBrowser(t *testing.T) {
 		do(t, ctx, "phone viewport",
 			chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch),
 			chromedp.Navigate(base+khaiSinh), chromedp.WaitVisible(chromedp.CSS("#ui-the")))
-		overflow := run(t, ctx, "overflow", chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`))
-		if overflow {
-			w := run(t, ctx, "width", chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
-			t.Errorf("page is %dpx wide on a 390px phone", w)
-		}
 		screenshot(t, "procedure-mobile.png", run(t, ctx, "screenshot", chromedp.CaptureScreenshot()))
+		checkA11y(t, ctx, "procedure on a phone")
+		for _, p := range []string{khaiSinh, "/search?q=dang+ky+thuong+tru", "/docs/regulations/luat-ho-tich-2014", "/", "/ask", "/docs?kind=procedure",
+			"/qr/sheet?field=H%E1%BB%99+t%E1%BB%8Bch", "/docs/technology/vneid-cai-dat-va-kich-hoat"} {
+			do(t, ctx, "open "+p, chromedp.Navigate(base+p), chromedp.WaitVisible(chromedp.CSS("h1")))
+			overflow := run(t, ctx, "overflow", chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`))
+			if overflow {
+				w := run(t, ctx, "width", chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+				t.Errorf("%s is %dpx wide on a 390px phone", p, w)
+			}
+			small := run(t, ctx, "small text", chromedp.Evaluate[[]string](`[...document.querySelectorAll('main *')].filter(e =>
+				e.childNodes.length && [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()) &&
+				e.getClientRects().length && parseFloat(getComputedStyle(e).fontSize) < 12).slice(0, 5).map(e => e.tagName + ' ' + e.textContent.trim().slice(0, 30))`))
+			if len(small) > 0 {
+				t.Errorf("%s has text under 12px on a phone: %q", p, small)
+			}
+		}
 		do(t, ctx, "reset viewport", chromedp.EmulateViewport(1280, 900))
 	})
 
@@ -301,6 +413,33 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("location = %s", loc)
 		}
 		screenshot(t, "ask.png", run(t, ctx, "screenshot", chromedp.CaptureScreenshot()))
+		checkA11y(t, ctx, "ask")
+	})
+
+	t.Run("ask follow-up stays on the procedure", func(t *testing.T) {
+		ask := func(q string) string {
+			run(t, ctx, "reset status", chromedp.Evaluate[bool](`(document.getElementById('ask-status').textContent = '', true)`))
+			do(t, ctx, "ask "+q,
+				chromedp.SetValue(chromedp.CSS("#ask-q"), q),
+				chromedp.Click(chromedp.CSS(`#ask-form button[type="submit"]`)),
+			)
+			run(t, ctx, "answer done", chromedp.Poll[bool](
+				`document.getElementById('ask-status').textContent.indexOf('Đã trả lời') >= 0`, chromedp.WithPollingTimeout(20*time.Second)))
+			return run(t, ctx, "first line", chromedp.Evaluate[string](`document.querySelector('#ask-result .answer-text p').textContent`))
+		}
+		do(t, ctx, "open ask", chromedp.Navigate(base+"/ask"), chromedp.WaitVisible(chromedp.CSS("#ask-q")))
+		if first := ask("lam giay khai sinh cho con can gi"); !strings.HasPrefix(first, "Thủ tục đăng ký khai sinh") {
+			t.Fatalf("first answer starts %q", first)
+		}
+		hint := run(t, ctx, "focus hint", chromedp.Evaluate[string](
+			`(() => { const h = document.getElementById('ask-focus'); return h.hidden ? '' : h.textContent; })()`))
+		if !strings.Contains(hint, "Đăng ký khai sinh") {
+			t.Errorf("focus hint = %q, want the procedure named", hint)
+		}
+		if next := ask("the le phi bao nhieu"); !strings.HasPrefix(next, "Lệ phí:") {
+			t.Errorf("follow-up answer starts %q, want the fee of khai sinh", next)
+		}
+		screenshot(t, "ask-follow-up.png", run(t, ctx, "screenshot", chromedp.CaptureScreenshot()))
 	})
 
 	t.Run("drafting as an official", func(t *testing.T) {
@@ -342,26 +481,72 @@ func TestBrowser(t *testing.T) {
 		}
 		// A full-page capture leaves the sandboxed frame (a separate
 		// process) blank; the viewport capture paints it.
-		do(t, ctx, "scroll to preview", chromedp.ScrollIntoView(chromedp.CSS("iframe.draft-preview")))
+		run(t, ctx, "scroll to preview", chromedp.Evaluate[bool](`document.querySelector('iframe.draft-preview').scrollIntoView(), true`))
 		time.Sleep(500 * time.Millisecond) // let the preview frame paint
 		screenshot(t, "drafts.png", run(t, ctx, "screenshot", chromedp.CaptureScreenshot()))
+		checkA11y(t, ctx, "drafting")
 	})
 
-	t.Run("offline copy of an opened procedure", func(t *testing.T) {
+	t.Run("without JavaScript", func(t *testing.T) {
+		scripts := func(on bool) chromedp.Action[chromedp.Void] {
+			return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+				_, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: !on})
+				return err
+			})
+		}
+		defer chromedp.Do(ctx, scripts(true))
+		do(t, ctx, "search with the form",
+			scripts(false),
+			chromedp.Navigate(base+"/search"),
+			chromedp.WaitVisible(chromedp.CSS("#q")),
+			chromedp.SendKeys(chromedp.CSS("#q"), "dang ky ket hon\r"),
+			chromedp.WaitVisible(chromedp.CSS("#results li > a")),
+		)
+		if loc := run(t, ctx, "location", chromedp.Location()); !strings.Contains(loc, "/search?q=dang+ky+ket+hon") {
+			t.Errorf("the form went to %s", loc)
+		}
+		first := run(t, ctx, "first result", chromedp.AttributeValue(chromedp.CSS("#results li > a"), "href")).Value
+		if first != "/docs/procedures/ho-tich/dang-ky-ket-hon" {
+			t.Errorf("first result without JavaScript = %q", first)
+		}
+		do(t, ctx, "open it", chromedp.Click(chromedp.CSS("#results li > a")), chromedp.WaitVisible(chromedp.CSS("#ui-the")))
+		// Buttons that need JavaScript are not shown; the print view is a link.
+		if vis := run(t, ctx, "print button", chromedp.Evaluate[bool](`getComputedStyle(document.querySelector('[data-print]')).display !== 'none'`)); vis {
+			t.Errorf("a button that needs JavaScript is shown without it")
+		}
+		do(t, ctx, "print view link", chromedp.Click(chromedp.CSS(`a.button[href$="?print=1"]`)), chromedp.WaitVisible(chromedp.CSS("body.print-view #ui-the")))
+		do(t, ctx, "ask with the form",
+			chromedp.Navigate(base+"/ask"),
+			chromedp.WaitVisible(chromedp.CSS("#ask-q")),
+			chromedp.SendKeys(chromedp.CSS("#ask-q"), "ai co tham quyen dang ky ket hon"),
+			chromedp.Click(chromedp.CSS(`#ask-form button[type="submit"]`)),
+			chromedp.WaitVisible(chromedp.CSS("#ask-result .citations a")),
+		)
+		cite := run(t, ctx, "citation", chromedp.AttributeValue(chromedp.CSS("#ask-result .citations a"), "href")).Value
+		if !strings.HasPrefix(cite, "/docs/") {
+			t.Errorf("server-rendered answer cites %q", cite)
+		}
+	})
+
+	t.Run("offline copy of a procedure opened once", func(t *testing.T) {
+		// A citizen's phone: a fresh browser that opens the page once,
+		// from the QR code, and never reloads it.
+		ctx := browser(t)
 		do(t, ctx, "open procedure", chromedp.Navigate(base+khaiSinh), chromedp.WaitVisible(chromedp.CSS("#ui-the")))
-		run(t, ctx, "service worker active", chromedp.Evaluate[bool](
-			`navigator.serviceWorker.ready.then(() => true)`, chromedp.EvalAwaitPromise))
-		// The first load happened before the worker controlled the page;
-		// this one goes through it and is kept.
-		do(t, ctx, "reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#ui-the")))
-		run(t, ctx, "page cached", chromedp.Poll[bool](
-			`(async () => { const c = await caches.open('sotay-pages'); return !!(await c.match(location.href)); })()`,
-			chromedp.WithPollingTimeout(10*time.Second), chromedp.WithPollingInterval(200*time.Millisecond)))
+		run(t, ctx, "page and QR code kept", chromedp.Poll[bool](`(async () => {
+			const c = await caches.open('sotay-pages');
+			return !!(await c.match(location.href)) && !!(await c.match(document.querySelector('figure.qr img').src));
+		})()`, chromedp.WithPollingTimeout(15*time.Second), chromedp.WithPollingInterval(200*time.Millisecond)))
 		stop()
 		do(t, ctx, "reopen offline", chromedp.Navigate(base+khaiSinh), chromedp.WaitVisible(chromedp.CSS("#ui-the")))
 		title := run(t, ctx, "title", chromedp.Text(chromedp.CSS("h1")))
 		if title != "Đăng ký khai sinh" {
 			t.Errorf("offline page title = %q", title)
+		}
+		qr := run(t, ctx, "QR offline", chromedp.Poll[bool](`(() => { const i = document.querySelector('figure.qr img'); return i.complete && i.naturalWidth > 0; })()`,
+			chromedp.WithPollingTimeout(5*time.Second)))
+		if !qr {
+			t.Errorf("the QR code is not shown offline")
 		}
 		do(t, ctx, "unopened page offline", chromedp.Navigate(base+"/docs/procedures/ho-tich/dang-ky-khai-tu"), chromedp.WaitVisible(chromedp.CSS("h1")))
 		if h := run(t, ctx, "offline title", chromedp.Text(chromedp.CSS("h1"))); h != "Không có kết nối mạng" {
@@ -370,5 +555,6 @@ func TestBrowser(t *testing.T) {
 		run(t, ctx, "cached list", chromedp.Poll[bool](`!!document.querySelector('[data-cached-pages] a[href="`+khaiSinh+`"]')`,
 			chromedp.WithPollingTimeout(5*time.Second)))
 		screenshot(t, "offline.png", run(t, ctx, "screenshot", chromedp.CaptureScreenshot()))
+		checkA11y(t, ctx, "offline")
 	})
 }

@@ -13,6 +13,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -58,7 +59,11 @@ const (
 
 // routesDrafts registers the drafting API.
 func (s *Server) routesDrafts(v1 *echo.Group) {
-	s.drafts = newDraftStore(s.opt.Now, draftStoreMax, draftStoreTTL, draftStoreBytes)
+	if s.opt.Drafts != nil {
+		s.drafts = &sharedDrafts{store: s.opt.Drafts, now: s.opt.Now, ttl: draftStoreTTL}
+	} else {
+		s.drafts = newDraftStore(s.opt.Now, draftStoreMax, draftStoreTTL, draftStoreBytes)
+	}
 	v1.GET("/templates", s.apiTemplates, s.internalOnly)
 	v1.POST("/drafts", s.apiDraftCreate, s.internalOnly)
 	v1.POST("/drafts/check", s.apiDraftCheck, s.internalOnly)
@@ -158,7 +163,7 @@ func (s *Server) draft(c echo.Context, dr *handbook.Drafter, req handbook.DraftR
 	if err != nil {
 		return nil, err
 	}
-	if err := s.drafts.put(d, req); err != nil {
+	if err := s.drafts.put(c.Request().Context(), d, req); err != nil {
 		return nil, err
 	}
 	// The text may hold citizens' personal data: log only its shape.
@@ -171,7 +176,7 @@ func (s *Server) draft(c echo.Context, dr *handbook.Drafter, req handbook.DraftR
 // GET /api/v1/drafts/{id}.docx (the Word file).
 func (s *Server) apiDraftGet(c echo.Context) error {
 	id, docx := strings.CutSuffix(c.Param("id"), ".docx")
-	sd, err := s.drafts.get(id)
+	sd, err := s.drafts.get(c.Request().Context(), id)
 	if err != nil {
 		return err
 	}
@@ -499,16 +504,74 @@ func noStore(c echo.Context) {
 	c.Response().Header().Set("Cache-Control", "no-store")
 }
 
+// draftKeeper keeps drafts between the request that makes one and those
+// that read or download it: sharedDrafts in the Store when there is one,
+// draftStore in memory otherwise.
+type draftKeeper interface {
+	// put stores d under a new id, which it sets as d.ID.
+	put(ctx context.Context, d *handbook.Draft, req handbook.DraftRequest) error
+	// get returns the draft stored under id; unknown, malformed and expired
+	// ids are all the same NotFound.
+	get(ctx context.Context, id string) (*storedDraft, error)
+}
+
+// errDraftNotFound is what get answers for any id it cannot serve.
+func errDraftNotFound(format string, args ...any) error {
+	return handbook.Errorf(handbook.NotFound,
+		"Không tìm thấy bản soạn thảo. Bản soạn thảo chỉ được giữ tạm 24 giờ trên máy chủ; vui lòng soạn lại.", format, args...)
+}
+
+// sharedDrafts keeps drafts in a handbook.DraftStore (SQLite, or
+// PostgreSQL shared by every replica), as JSON, for ttl.
+type sharedDrafts struct {
+	store handbook.DraftStore
+	now   func() time.Time
+	ttl   time.Duration
+}
+
+func (sh *sharedDrafts) put(ctx context.Context, d *handbook.Draft, req handbook.DraftRequest) error {
+	d.ID = rand.Text()
+	draft, err := json.Marshal(d)
+	if err != nil {
+		return fmt.Errorf("encode draft: %w", err)
+	}
+	request, err := json.Marshal(req)
+	if err != nil {
+		return fmt.Errorf("encode draft request: %w", err)
+	}
+	now := sh.now()
+	return sh.store.PutDraft(ctx, &handbook.StoredDraft{ID: d.ID, Draft: draft, Request: request, Created: now, Expires: now.Add(sh.ttl)})
+}
+
+func (sh *sharedDrafts) get(ctx context.Context, id string) (*storedDraft, error) {
+	if !draftIDRE.MatchString(id) {
+		return nil, errDraftNotFound("malformed draft id")
+	}
+	st, err := sh.store.StoredDraft(ctx, id)
+	if handbook.ErrorCode(err) == handbook.NotFound {
+		return nil, errDraftNotFound("draft not found or expired: %w", err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read draft: %w", err)
+	}
+	sd := &storedDraft{draft: &handbook.Draft{}, expires: st.Expires}
+	if err := json.Unmarshal(st.Draft, sd.draft); err != nil {
+		return nil, fmt.Errorf("decode stored draft: %w", err)
+	}
+	if err := json.Unmarshal(st.Request, &sd.req); err != nil {
+		return nil, fmt.Errorf("decode stored draft request: %w", err)
+	}
+	return sd, nil
+}
+
 // draftStore keeps drafts in memory for draftStoreTTL, at most max of them
 // and about maxBytes in all, dropping the oldest first. Drafts hold
 // citizens' personal data (names, CCCD numbers), so they are ephemeral by
 // design: a restart forgets them, and the only way to one is its random
 // 128-bit id, which is never listed.
 //
-// The store lives in one process. A deployment with several replicas behind
-// a load balancer must either pin a user to one replica (sticky sessions)
-// or move drafts to a shared store (handbook.Store on PostgreSQL), or GET
-// /api/v1/drafts/{id}.docx will 404 on the replicas that did not draft it.
+// It serves when the server has no Store (Options.Drafts nil): it lives in
+// one process, so replicas behind a load balancer need sharedDrafts.
 type draftStore struct {
 	now      func() time.Time
 	max      int
@@ -536,8 +599,7 @@ func newDraftStore(now func() time.Time, max int, ttl time.Duration, maxBytes in
 // characters, 130 bits).
 var draftIDRE = regexp.MustCompile(`^[A-Z2-7]{26}$`)
 
-// put stores d under a new id, which it sets as d.ID.
-func (st *draftStore) put(d *handbook.Draft, req handbook.DraftRequest) error {
+func (st *draftStore) put(_ context.Context, d *handbook.Draft, req handbook.DraftRequest) error {
 	d.ID = rand.Text()
 	size := 1024
 	for _, v := range []any{d, req} {
@@ -559,17 +621,13 @@ func (st *draftStore) put(d *handbook.Draft, req handbook.DraftRequest) error {
 	return nil
 }
 
-// get returns the draft stored under id; unknown, malformed and expired ids
-// are all the same NotFound.
-func (st *draftStore) get(id string) (*storedDraft, error) {
+func (st *draftStore) get(_ context.Context, id string) (*storedDraft, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.expire()
 	sd, ok := st.byID[id]
 	if !draftIDRE.MatchString(id) || !ok {
-		return nil, handbook.Errorf(handbook.NotFound,
-			"Không tìm thấy bản soạn thảo. Bản soạn thảo chỉ được giữ tạm 24 giờ trên máy chủ; vui lòng soạn lại.",
-			"draft not found or expired")
+		return nil, errDraftNotFound("draft not found or expired")
 	}
 	return sd, nil
 }

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -21,6 +23,7 @@ import (
 	"sotay/content"
 	"sotay/handbook"
 	"sotay/handbook/docx"
+	"sotay/handbook/sqlite"
 	"sotay/indexer"
 )
 
@@ -665,5 +668,132 @@ func TestDraftPage(t *testing.T) {
 	rec = draftDo(t, env.h, http.MethodPost, "/drafts", draftToken, "application/x-www-form-urlencoded", []byte(bad.Encode()))
 	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "hiệu lực") || !strings.Contains(rec.Body.String(), `name="f.trich_yeu"`) {
 		t.Errorf("POST /drafts with a căn cứ not in force = %d, want 400 with the message and the form\n%.2000s", rec.Code, rec.Body)
+	}
+}
+
+// TestDraftSampleRequests drafts the sample requests that the handbook golden
+// tests use (handbook/testdata/draft) against the content that ships, so that
+// what README and docs/drafting show can be reproduced from a clean checkout
+// with `handbook draft -fields …request.json`: every căn cứ they name exists
+// in content/regulations and is in force on their date.
+func TestDraftSampleRequests(t *testing.T) {
+	env := newDraftServer(t)
+	files, err := filepath.Glob("../handbook/testdata/draft/*.request.json")
+	if err != nil || len(files) < 10 {
+		t.Fatalf("%d sample requests in handbook/testdata/draft (%v), want one per template", len(files), err)
+	}
+	// These two leave a required field empty on purpose (see TestDraftGolden).
+	incomplete := map[string]bool{"giay-moi": true, "ke-hoach": true}
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".request.json")
+		t.Run(name, func(t *testing.T) {
+			body, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := draftDo(t, env.h, http.MethodPost, "/api/v1/drafts", draftToken, "application/json", body)
+			if rec.Code != http.StatusCreated {
+				t.Fatalf("POST /api/v1/drafts = %d\n%s", rec.Code, rec.Body)
+			}
+			res := decodeBody[draftBody](t, rec)
+			for _, f := range res.Findings {
+				if f.Severity == handbook.SeverityError && !(incomplete[name] && f.Rule == handbook.RuleTemplate) {
+					t.Errorf("finding on the shipped content: %s", f)
+				}
+			}
+		})
+	}
+}
+
+// TestDraftPageBadInput: the web form answers bad input (issue 7, point 5)
+// with the Vietnamese reason above the form, keeps what was typed, and the
+// server goes on serving.
+func TestDraftPageBadInput(t *testing.T) {
+	env := newDraftServer(t)
+	big := strings.Repeat("a", 1<<20)
+	for _, tc := range []struct {
+		name string
+		form url.Values
+		want string
+		keep string // a value the form must show again
+	}{
+		{"unknown type", url.Values{"template": {"hop-dong-mua-ban"}}, "Không có mẫu văn bản «hop-dong-mua-ban»", ""},
+		{"1 MB field", url.Values{"template": {"cong-van"}, "issuer": {"Ủy ban nhân dân xã Suối Mây"}, "f.noi_dung": {big}},
+			"Trường «Nội dung công văn» quá dài", "Ủy ban nhân dân xã Suối Mây"},
+		{"control character", url.Values{"template": {"cong-van"}, "f.trich_yeu": {"đề nghị hỗ trợ"}, "signer_name": {"Nguyễn\x07 An"}},
+			"Trường «Họ tên người ký» chứa ký tự điều khiển", "đề nghị hỗ trợ"},
+		{"bidi override", url.Values{"template": {"cong-van"}, "issuer": {"Ủy ban \u202enhân dân"}}, "ký tự điều khiển", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := draftDo(t, env.h, http.MethodPost, "/drafts", draftToken, "application/x-www-form-urlencoded", []byte(tc.form.Encode()))
+			if rec.Code != http.StatusBadRequest {
+				t.Fatalf("POST /drafts = %d, want 400\n%.1500s", rec.Code, rec.Body)
+			}
+			body := rec.Body.String()
+			if !strings.Contains(body, `class="banner error"`) || !strings.Contains(body, tc.want) {
+				t.Errorf("the page does not show %q in an error banner\n%.3000s", tc.want, body)
+			}
+			if tc.keep != "" && !strings.Contains(body, `value="`+tc.keep+`"`) && !strings.Contains(body, ">"+tc.keep+"<") {
+				t.Errorf("the form lost %q", tc.keep)
+			}
+			if tc.form.Get("f.noi_dung") == big {
+				if strings.Contains(body, big) || !strings.Contains(body, strings.Repeat("a", handbook.MaxFieldRunes)) ||
+					!strings.Contains(body, "chỉ giữ lại 20.000 ký tự đầu") {
+					t.Errorf("the form should keep the first 20.000 characters of the 1 MB value and say so")
+				}
+			}
+			checkHTML(t, rec.Body.Bytes())
+		})
+	}
+	if rec := draftDo(t, env.h, http.MethodGet, "/drafts?template=cong-van", draftToken, "", nil); rec.Code != http.StatusOK {
+		t.Errorf("after bad input GET /drafts?template=cong-van = %d", rec.Code)
+	}
+}
+
+// TestDraftsSharedBetweenReplicas: with a DraftStore (as cmd/handbook passes
+// the SQLite or PostgreSQL state store), a draft made on one replica opens
+// and downloads on another, and expires after a day on both.
+func TestDraftsSharedBetweenReplicas(t *testing.T) {
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "handbook.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	clk := &draftClock{t: draftNow}
+	st.Now = clk.Now
+	replica := func() http.Handler {
+		return newDraftServer(t, func(o *api.Options) { o.Drafts = st; o.Now = clk.Now }).h
+	}
+	a, b := replica(), replica()
+	req, err := os.ReadFile("../handbook/testdata/draft/cong-van.request.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := draftDo(t, a, http.MethodPost, "/api/v1/drafts", draftToken, "application/json", req)
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("POST on replica A = %d\n%s", rec.Code, rec.Body)
+	}
+	made := decodeBody[draftBody](t, rec)
+	got := draftDo(t, b, http.MethodGet, "/api/v1/drafts/"+made.ID, draftToken, "", nil)
+	if got.Code != http.StatusOK || decodeBody[draftBody](t, got).Text != made.Text {
+		t.Fatalf("GET on replica B = %d\n%.500s", got.Code, got.Body)
+	}
+	file := draftDo(t, b, http.MethodGet, made.DocxURL, draftToken, "", nil)
+	if file.Code != http.StatusOK || !strings.Contains(docxPart(t, file.Body.Bytes(), "word/document.xml"), "UBND-VP") {
+		t.Errorf("GET %s on replica B = %d", made.DocxURL, file.Code)
+	}
+	page := draftDo(t, b, http.MethodGet, "/drafts/"+made.ID, draftToken, "", nil)
+	if page.Code != http.StatusOK || !strings.Contains(page.Body.String(), `value="đề nghị hỗ trợ thiết bị cho Trung tâm Phục vụ hành chính công xã"`) {
+		t.Errorf("GET /drafts/{id} on replica B = %d, want the form filled from the stored request", page.Code)
+	}
+	if pub := draftDo(t, b, http.MethodGet, made.DocxURL, "", "", nil); pub.Code != http.StatusNotFound {
+		t.Errorf("public GET %s = %d, want 404", made.DocxURL, pub.Code)
+	}
+	clk.Add(24*time.Hour + time.Second)
+	for _, h := range []http.Handler{a, b} {
+		rec := draftDo(t, h, http.MethodGet, made.DocxURL, draftToken, "", nil)
+		if e := decodeBody[draftErrorBody](t, rec); rec.Code != http.StatusNotFound || !strings.Contains(e.Error.Message, "24 giờ") {
+			t.Errorf("GET after a day = %d %+v, want 404 saying drafts are kept 24 hours", rec.Code, e.Error)
+		}
 	}
 }

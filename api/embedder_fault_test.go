@@ -110,7 +110,9 @@ func newFaultServer(t *testing.T, embed http.HandlerFunc) http.Handler {
 			openai.WithRetries(1, 10*time.Millisecond), openai.WithTimeout(time.Second)),
 	}
 	r.SetAnalyzer(handbook.NewAnalyzer(lib))
-	srv, err := api.New(api.Options{Retriever: r, Library: func() *handbook.Library { return lib },
+	asst := &handbook.Assistant{Retriever: r, Library: func() *handbook.Library { return lib },
+		Now: func() time.Time { return time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC) }}
+	srv, err := api.New(api.Options{Retriever: r, Library: func() *handbook.Library { return lib }, Assistant: asst,
 		Now: func() time.Time { return time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC) }})
 	if err != nil {
 		t.Fatal(err)
@@ -150,6 +152,10 @@ func TestSearchSurvivesEmbedderFaults(t *testing.T) {
 		{"no vectors", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			fmt.Fprint(w, `{"object":"list","data":[],"model":"fault-model"}`)
+		}},
+		{"zero vector", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, `{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0,0,0,0,0,0,0,0]}],"model":"fault-model"}`)
 		}},
 		{"wrong dimension", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
@@ -199,6 +205,12 @@ func TestSearchSurvivesEmbedderFaults(t *testing.T) {
 			}
 			if len(res.Hits) == 0 || res.Hits[0].Doc != "procedures/ho-tich/dang-ky-khai-sinh" {
 				t.Errorf("hits = %+v, want dang-ky-khai-sinh first", res.Hits)
+			}
+			// Answers say so too (the vector path is now cooling down, so
+			// this also checks that the notice stays during the pause).
+			arec, ans := postAsk(t, h, `{"question":"đăng ký khai sinh cần giấy tờ gì"}`, "application/json", "")
+			if arec.Code != http.StatusOK || !strings.Contains(ans.Notice, res.Notice) {
+				t.Errorf("ask with the embedder down: status %d, notice %q; want 200 with %q", arec.Code, ans.Notice, res.Notice)
 			}
 			// The search page degrades the same way.
 			if rec := get(t, h, "/search?q="+url.QueryEscape("dang ky khai sinh"), ""); rec.Code != http.StatusOK {

@@ -28,11 +28,12 @@ import (
 //	GET  /tickets/{id}, POST /tickets/{id}          read, answer, take, route, close
 //	POST /tickets/{id}/promote      editor: write the FAQ page
 //	GET  /analytics[?from=&to=], GET /analytics.csv
+//	POST /feedback, GET /feedback   the "was this useful?" form under searches and answers, and its thanks
 //
 // JSON under /api/v1 (bearer token or session; errors as everywhere):
 //
 //	GET  /api/v1/me
-//	POST /api/v1/feedback           {"question_id","useful","comment"}
+//	POST /api/v1/feedback           {"question_id"|"query","useful","comment"}
 //	GET  /api/v1/tickets[?status=], POST /api/v1/tickets {"question_id"|"question","note"}
 //	GET  /api/v1/tickets/{id}, POST|PATCH /api/v1/tickets/{id} {"version","answer","citations","department","assignee","due","close","note"}
 //	POST /api/v1/tickets/{id}/promote {"title","answer","slug","reviewer","expires","audience","sources"}
@@ -40,7 +41,7 @@ import (
 
 // routesHotline registers the routes above and builds what they share.
 func (s *Server) routesHotline() {
-	s.limiter = newLoginLimiter(s.opt.Now)
+	s.limiter = newLoginLimiter(s.opt.Now, s.opt.Store)
 	if s.opt.Sleep == nil {
 		s.opt.Sleep = sleep
 	}
@@ -59,6 +60,8 @@ func (s *Server) routesHotline() {
 	e.POST("/tickets/:id/promote", s.postPromote)
 	e.GET("/analytics", s.pageAnalytics)
 	e.GET("/analytics.csv", s.analyticsCSV)
+	e.GET("/feedback", s.pageFeedback)
+	e.POST("/feedback", s.postFeedback)
 	v1 := e.Group("/api/v1")
 	v1.GET("/me", s.apiMe)
 	v1.POST("/feedback", s.apiFeedback)
@@ -121,8 +124,12 @@ func (s *Server) pageLogin(c echo.Context) error {
 	}
 	data.Username = strings.TrimSpace(c.FormValue("username"))
 	password := c.FormValue("password")
-	ip := clientIP(c.Request())
-	wait, locked := s.limiter.delay(ip, data.Username)
+	ip := s.clientIP(c.Request())
+	ctx := c.Request().Context()
+	wait, locked, err := s.limiter.delay(ctx, ip, data.Username)
+	if err != nil {
+		return err
+	}
 	if locked > 0 {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(locked.Seconds())+1))
 		data.account = s.account(c)
@@ -130,10 +137,10 @@ func (s *Server) pageLogin(c echo.Context) error {
 		return s.page(c, http.StatusTooManyRequests, "login", data)
 	}
 	// Wait before checking, so that a guesser pays the delay on every try.
-	if err := s.opt.Sleep(c.Request().Context(), wait); err != nil {
+	if err := s.opt.Sleep(ctx, wait); err != nil {
 		return err
 	}
-	u, err := s.opt.Store.UserByName(c.Request().Context(), data.Username)
+	u, err := s.opt.Store.UserByName(ctx, data.Username)
 	if err != nil && handbook.ErrorCode(err) != handbook.NotFound {
 		return err
 	}
@@ -141,13 +148,17 @@ func (s *Server) pageLogin(c echo.Context) error {
 		u = nil
 	}
 	if !checkPassword(u, password) {
-		s.limiter.fail(ip, data.Username)
+		if err := s.limiter.fail(ctx, ip, data.Username); err != nil {
+			return err
+		}
 		s.log.Info("login failed", "err", errBadLogin, "request_id", c.Response().Header().Get(echo.HeaderXRequestID))
 		data.account = s.account(c)
 		data.Error = "Tên đăng nhập hoặc mật khẩu không đúng."
 		return s.page(c, http.StatusUnauthorized, "login", data)
 	}
-	s.limiter.succeed(ip, data.Username)
+	if err := s.limiter.succeed(ctx, ip, data.Username); err != nil {
+		s.log.Warn("clear login failures", "err", err)
+	}
 	if err := s.signIn(c, u); err != nil {
 		return err
 	}
@@ -289,6 +300,11 @@ func (s *Server) openTicket(c echo.Context, questionID int64, question, note str
 
 func (s *Server) postTickets(c echo.Context) error {
 	qid, _ := strconv.ParseInt(c.FormValue("question_id"), 10, 64)
+	if qid == 0 && s.hotline != nil && c.FormValue("q") != "" {
+		// Sent from results the page fetched as the user typed: the
+		// search is in the log (or about to be), not to be logged twice.
+		qid = s.qlog.commit(s.clientKey(c), c.FormValue("q"))
+	}
 	t, err := s.openTicket(c, qid, c.FormValue("q"), c.FormValue("note"))
 	if err != nil {
 		if code := handbook.ErrorCode(err); code == handbook.Invalid || code == handbook.NotFound {
@@ -328,6 +344,7 @@ type ticketPage struct {
 	// per line.
 	CitationText string
 	Departments  []string
+	Assignees    []*handbook.User // editors: who may be given the ticket
 	FAQURL       string
 	Error        string
 	Notice       string
@@ -419,6 +436,9 @@ func (s *Server) ticketView(c echo.Context, t *handbook.Ticket) ticketPage {
 	}
 	data.CitationText = strings.Join(lines, "\n")
 	data.Departments = s.departments()
+	if data.CanPromote {
+		data.Assignees = s.assignees(c, t)
+	}
 	return data
 }
 
@@ -480,6 +500,9 @@ func (s *Server) postTicket(c echo.Context) error {
 				err = handbook.Errorf(handbook.Invalid, "Hạn trả lời phải có dạng YYYY-MM-DD.", "bad due %q", d)
 			}
 		}
+		if name := strings.TrimSpace(c.FormValue("assignee")); name != "" && err == nil {
+			up.Assignee, err = s.assignee(c, name)
+		}
 	case "close":
 		up.Close = true
 	case "note":
@@ -520,6 +543,38 @@ func (s *Server) ticketFormError(c echo.Context, id int64, err error, keep func(
 		keep(&data)
 	}
 	return s.page(c, statusOf(err), "ticket", data)
+}
+
+// assignee looks up the account a ticket is given to.
+func (s *Server) assignee(c echo.Context, username string) (*handbook.User, error) {
+	a, err := s.opt.Store.UserByName(c.Request().Context(), username)
+	if err != nil {
+		if handbook.ErrorCode(err) == handbook.NotFound {
+			return nil, handbook.Errorf(handbook.Invalid, "Không có tài khoản "+clip(username, 64)+".", "unknown assignee %q", username)
+		}
+		return nil, err
+	}
+	if a.Disabled {
+		return nil, handbook.Errorf(handbook.Invalid, "Tài khoản "+a.Username+" đã bị khóa.", "disabled assignee %q", username)
+	}
+	return a, nil
+}
+
+// assignees lists the active accounts that may answer t, for the editor's
+// "assign to" field.
+func (s *Server) assignees(c echo.Context, t *handbook.Ticket) []*handbook.User {
+	us, err := s.opt.Store.Users(c.Request().Context())
+	if err != nil {
+		s.log.Warn("list users for assignment", "err", err)
+		return nil
+	}
+	var out []*handbook.User
+	for _, u := range us {
+		if !u.Disabled && u.Role == handbook.RoleOfficial && handbook.CanAnswer(u, t) {
+			out = append(out, u)
+		}
+	}
+	return out
 }
 
 // promoteRequest reads the promotion form or JSON body.
@@ -611,6 +666,26 @@ type analyticsPage struct {
 	Review    []docItem
 	CSVURL    string
 	MaxPerDay int
+	// Unanswered and Complaints are what the handbook could not answer,
+	// each with a button that opens a ticket (or the ticket opened).
+	Unanswered []unansweredView
+	Complaints []complaintView
+}
+
+type ticketCell struct {
+	CSRF                 string
+	QuestionID, TicketID int64
+}
+
+type unansweredView struct {
+	Query string
+	Count int
+	Cell  ticketCell
+}
+
+type complaintView struct {
+	Time, Query, Comment, Role string
+	Cell                       ticketCell
 }
 
 type dayView struct {
@@ -672,6 +747,15 @@ func (s *Server) pageAnalytics(c echo.Context) error {
 		data.Days = append(data.Days, dayView{Day: d.Day.Vietnamese(), Questions: d.Questions, ZeroResults: d.ZeroResults,
 			Unanswerable: d.Unanswerable, Median: ms(d.MedianLatency)})
 	}
+	for _, q := range a.Unanswered {
+		data.Unanswered = append(data.Unanswered, unansweredView{Query: q.Query, Count: q.Unanswerable,
+			Cell: ticketCell{CSRF: data.CSRF, QuestionID: q.QuestionID, TicketID: q.TicketID}})
+	}
+	for _, f := range a.Complaints {
+		data.Complaints = append(data.Complaints, complaintView{Time: f.Time.In(handbook.Vietnam).Format("15:04 02/01/2006"),
+			Query: f.Query, Comment: f.Comment, Role: f.Role.Label(),
+			Cell: ticketCell{CSRF: data.CSRF, QuestionID: f.QuestionID, TicketID: f.TicketID}})
+	}
 	for _, d := range handbook.FAQReview(s.library(), handbook.DateOf(s.opt.Now().In(handbook.Vietnam))) {
 		if handbook.Visible(d, callerAudience(c)) {
 			data.Review = append(data.Review, itemOf(d))
@@ -691,11 +775,22 @@ func (s *Server) analyticsCSV(c echo.Context) error {
 	b.WriteString("\uFEFF")
 	w := csv.NewWriter(&b)
 	itoa := strconv.Itoa
-	w.Write([]string{"bang", "ngay", "cau_hoi", "khong_ket_qua", "khong_tra_loi_duoc", "trung_vi_ms"})
-	for _, d := range a.Days {
-		w.Write([]string{"ngay", d.Day.String(), itoa(d.Questions), itoa(d.ZeroResults), itoa(d.Unanswerable), strconv.FormatInt(d.MedianLatency.Milliseconds(), 10)})
+	// rate is a share as a decimal fraction with a dot ("0.25"), which
+	// spreadsheets in every locale read back as a number via VALUE().
+	rate := func(n, of int) string {
+		if of == 0 {
+			return "0"
+		}
+		return strconv.FormatFloat(float64(n)/float64(of), 'f', 4, 64)
 	}
-	w.Write([]string{"tong", a.From.String() + "/" + a.To.String(), itoa(a.Questions), itoa(a.ZeroResults), itoa(a.Unanswerable), strconv.FormatInt(a.MedianLatency.Milliseconds(), 10)})
+	w.Write([]string{"bang", "ngay", "cau_hoi", "khong_ket_qua", "khong_tra_loi_duoc", "trung_vi_ms", "ty_le_khong_ket_qua", "ty_le_khong_tra_loi_duoc"})
+	for _, d := range a.Days {
+		w.Write([]string{"ngay", d.Day.String(), itoa(d.Questions), itoa(d.ZeroResults), itoa(d.Unanswerable), strconv.FormatInt(d.MedianLatency.Milliseconds(), 10),
+			rate(d.ZeroResults, d.Questions), rate(d.Unanswerable, d.Questions)})
+	}
+	last := handbook.Date{Time: a.To.AddDate(0, 0, -1)} // the range as the form shows it, both days included
+	w.Write([]string{"tong", a.From.String() + "/" + last.String(), itoa(a.Questions), itoa(a.ZeroResults), itoa(a.Unanswerable), strconv.FormatInt(a.MedianLatency.Milliseconds(), 10),
+		rate(a.ZeroResults, a.Questions), rate(a.Unanswerable, a.Questions)})
 	w.Write(nil)
 	w.Write([]string{"bang", "cau_hoi", "so_lan", "khong_tra_loi_duoc"})
 	for _, q := range a.TopQueries {
@@ -708,6 +803,15 @@ func (s *Server) analyticsCSV(c echo.Context) error {
 	}
 	for _, g := range a.Departments {
 		w.Write([]string{"don_vi", csvSafe(g.Name), itoa(g.Questions), itoa(g.ZeroResults), itoa(g.Unanswerable), itoa(g.OpenTickets), itoa(g.Overdue)})
+	}
+	w.Write(nil)
+	w.Write([]string{"bang", "thoi_gian", "cau_hoi", "gop_y", "vai_tro", "phieu"})
+	for _, f := range a.Complaints {
+		ticket := ""
+		if f.TicketID != 0 {
+			ticket = strconv.FormatInt(f.TicketID, 10)
+		}
+		w.Write([]string{"khong_huu_ich", f.Time.In(handbook.Vietnam).Format(time.DateTime), csvSafe(f.Query), csvSafe(f.Comment), string(f.Role), ticket})
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {
@@ -769,9 +873,12 @@ func jsonProblem(err error) string {
 }
 
 type feedbackJSON struct {
-	QuestionID int64  `json:"question_id"`
-	Useful     *bool  `json:"useful"`
-	Comment    string `json:"comment"`
+	QuestionID int64 `json:"question_id"`
+	// Query names a search the page fetched as the user typed, which has
+	// no id yet (api/questionlog.go, commit); question_id wins.
+	Query   string `json:"query"`
+	Useful  *bool  `json:"useful"`
+	Comment string `json:"comment"`
 }
 
 func (s *Server) apiFeedback(c echo.Context) error {
@@ -785,16 +892,146 @@ func (s *Server) apiFeedback(c echo.Context) error {
 	if in.Useful == nil {
 		return handbook.Errorf(handbook.Invalid, "Thiếu trường useful (true hoặc false).", "feedback without useful")
 	}
-	f := &handbook.Feedback{QuestionID: in.QuestionID, Useful: *in.Useful, Comment: in.Comment, Time: s.opt.Now()}
-	t, err := s.hotline.AddFeedback(c.Request().Context(), f, callerUser(c))
+	f, t, err := s.feedback(c, in.QuestionID, in.Query, *in.Useful, in.Comment)
 	if err != nil {
 		return err
 	}
-	out := map[string]any{"id": f.ID}
+	out := map[string]any{"id": f.ID, "question_id": f.QuestionID}
 	if t != nil {
 		out["ticket"] = ticketJSONOf(t)
 	}
 	return c.JSON(http.StatusCreated, out)
+}
+
+// feedback stores a verdict on the logged question id, or on the live
+// search query of this browser when id is 0. A "not useful" from an
+// official opens a ticket (handbook.Hotline.AddFeedback).
+func (s *Server) feedback(c echo.Context, id int64, query string, useful bool, comment string) (*handbook.Feedback, *handbook.Ticket, error) {
+	if id == 0 && strings.TrimSpace(query) != "" {
+		if id = s.qlog.commit(s.clientKey(c), query); id == 0 {
+			return nil, nil, handbook.Errorf(handbook.NotFound, "Không tìm thấy lượt tra cứu cần góp ý; vui lòng tìm lại rồi góp ý.", "no live search %q for this browser", clip(query, 40))
+		}
+	}
+	f := &handbook.Feedback{QuestionID: id, Useful: useful, Comment: comment, Time: s.opt.Now()}
+	t, err := s.hotline.AddFeedback(c.Request().Context(), f, callerUser(c))
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, t, nil
+}
+
+// feedbackForm is the "was this useful?" form under a search or an answer
+// (templates/partials/hotline.html).
+type feedbackForm struct {
+	// CSRF is set for signed-in callers only: the public's forms act with
+	// no one's authority and are not checked (api/auth.go, checkCSRF).
+	CSRF       string
+	QuestionID int64
+	Query      string
+	From       string // "search" or "ask": where the thank-you page leads back
+	Hidden     bool   // nothing to judge yet (app.js shows it after a search)
+	Official   bool   // "not useful" opens a ticket
+}
+
+// escalateForm sends an unanswered question to the owning department; it
+// is shown to officials only (the public cannot open tickets).
+type escalateForm struct {
+	CSRF       string
+	QuestionID int64
+	Query      string
+	Show       bool // the handbook found nothing reliable
+}
+
+// hotlineForms returns the forms to show under the results of query (""
+// before any search), logged by this request as loggedQuestion(c).
+// unanswered says the handbook found nothing reliable. Without a store
+// both are nil.
+func (s *Server) hotlineForms(c echo.Context, from, query string, unanswered bool) (*feedbackForm, *escalateForm) {
+	if s.hotline == nil {
+		return nil, nil
+	}
+	u := callerUser(c)
+	official := handbook.RoleOf(u).AtLeast(handbook.RoleOfficial)
+	fb := &feedbackForm{QuestionID: loggedQuestion(c), Query: query, From: from, Hidden: query == "", Official: official}
+	if u != nil {
+		fb.CSRF = s.csrfToken(c)
+	}
+	if !official {
+		return fb, nil
+	}
+	return fb, &escalateForm{CSRF: fb.CSRF, QuestionID: fb.QuestionID, Query: query, Show: query != "" && unanswered}
+}
+
+type feedbackPage struct {
+	base
+	Error           string
+	Ticket          *handbook.Ticket
+	Back, BackLabel string
+}
+
+func newFeedbackPage(from string) feedbackPage {
+	data := feedbackPage{base: base{Title: "Cảm ơn bạn đã góp ý"}, Back: "/search", BackLabel: "Tiếp tục tra cứu"}
+	if from == "ask" {
+		data.Back, data.BackLabel = "/ask", "Hỏi câu khác"
+	}
+	return data
+}
+
+// pageFeedback thanks the reader after postFeedback; ?ticket= names the
+// ticket an official's verdict opened (shown only to who may see it).
+func (s *Server) pageFeedback(c echo.Context) error {
+	if err := s.needHotline(); err != nil {
+		return err
+	}
+	data := newFeedbackPage(c.QueryParam("from"))
+	if id, err := strconv.ParseInt(c.QueryParam("ticket"), 10, 64); err == nil && id > 0 {
+		if t, err := s.hotline.Ticket(c.Request().Context(), id, callerUser(c)); err == nil {
+			data.Ticket = t
+		}
+	}
+	return s.page(c, http.StatusOK, "feedback", data)
+}
+
+// postFeedback takes the "was this useful?" form without JavaScript and
+// sends the reader to the thanks (app.js posts the same to
+// /api/v1/feedback in place).
+func (s *Server) postFeedback(c echo.Context) error {
+	if err := s.needHotline(); err != nil {
+		return err
+	}
+	data := newFeedbackPage(c.FormValue("from"))
+	var useful bool
+	var err error
+	switch c.FormValue("useful") {
+	case "1", "true":
+		useful = true
+	case "0", "false":
+	default:
+		err = handbook.Errorf(handbook.Invalid, "Vui lòng chọn «Có, hữu ích» hoặc «Chưa hữu ích».", "feedback form without useful")
+	}
+	if err == nil {
+		qid, _ := strconv.ParseInt(c.FormValue("question_id"), 10, 64)
+		_, data.Ticket, err = s.feedback(c, qid, c.FormValue("q"), useful, c.FormValue("comment"))
+	}
+	if err != nil {
+		if code := handbook.ErrorCode(err); code != handbook.Invalid && code != handbook.NotFound {
+			return err
+		}
+		data.Title, data.Error = "Chưa ghi nhận góp ý", handbook.ErrorMessage(err)
+		return s.page(c, statusOf(err), "feedback", data)
+	}
+	v := url.Values{}
+	if c.FormValue("from") == "ask" {
+		v.Set("from", "ask")
+	}
+	if data.Ticket != nil {
+		v.Set("ticket", strconv.FormatInt(data.Ticket.ID, 10))
+	}
+	target := "/feedback"
+	if len(v) > 0 {
+		target += "?" + v.Encode()
+	}
+	return c.Redirect(http.StatusSeeOther, target)
 }
 
 type ticketJSON struct {
@@ -906,14 +1143,9 @@ func (s *Server) apiUpdateTicket(c echo.Context) error {
 		}
 	}
 	if in.Assignee != "" {
-		a, err := s.opt.Store.UserByName(c.Request().Context(), in.Assignee)
-		if err != nil {
-			if handbook.ErrorCode(err) == handbook.NotFound {
-				return handbook.Errorf(handbook.Invalid, "Không có tài khoản "+in.Assignee+".", "unknown assignee %q", in.Assignee)
-			}
+		if up.Assignee, err = s.assignee(c, in.Assignee); err != nil {
 			return err
 		}
-		up.Assignee = a
 	}
 	t, err := s.hotline.UpdateTicket(c.Request().Context(), id, up, u)
 	if err != nil {

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"sotay/handbook"
+
 	"github.com/chromedp/chromedp"
 )
 
@@ -61,22 +63,34 @@ func TestBrowserHotlineLoop(t *testing.T) {
 		hlDo(t, ctx, "tickets need a session again", chromedp.Navigate(base+"/tickets"), chromedp.WaitVisible(chromedp.CSS("#login-user")))
 	}
 
-	// 1. The operator asks; the handbook has no reliable answer; the
-	// question goes to the department.
+	// 1. The operator asks (the answer streams in); the handbook has no
+	// reliable answer, so the page offers to send the question to the
+	// department, and the operator does.
 	login("operator")
-	hlDo(t, ctx, "ask", chromedp.Navigate(base+"/ask?q="+url.QueryEscape(question)), chromedp.WaitVisible(chromedp.CSS("#ask-result")))
+	hlDo(t, ctx, "ask",
+		chromedp.Navigate(base+"/ask"),
+		chromedp.WaitVisible(chromedp.CSS("#ask-q")),
+		chromedp.SendKeys(chromedp.CSS("#ask-q"), question),
+		chromedp.Submit(chromedp.CSS("#ask-q")),
+		chromedp.WaitVisible(chromedp.CSS("#escalate")),
+	)
 	answer := text("answer", "#ask-result")
 	if !strings.Contains(answer, "chưa có nội dung trả lời đúng câu hỏi này") {
 		t.Fatalf("the handbook answered the question, so there is nothing to send on:\n%s", answer)
 	}
+	screenshot(t, "hotline-escalate.png", hlRun(t, ctx, "screenshot", chromedp.FullScreenshot(100)))
 	hlDo(t, ctx, "send to the department",
-		chromedp.Navigate(base+"/tickets?q="+url.QueryEscape(question)),
-		chromedp.WaitVisible(chromedp.CSS("#ticket-new")),
-		chromedp.SendKeys(chromedp.CSS("#ticket-note"), "Người gọi: 0912 345 678"),
-		chromedp.Submit(chromedp.CSS("#ticket-q")),
+		chromedp.SendKeys(chromedp.CSS("#escalate-note"), "Người gọi: 0912 345 678"),
+		chromedp.Submit(chromedp.CSS("#escalate-note")),
 		chromedp.WaitVisible(chromedp.CSS("#ticket-department")),
 	)
 	ticketURL := hlRun(t, ctx, "ticket URL", chromedp.Location())
+	// The ticket is the logged question itself, not a second entry.
+	if ts, err := env.store.Tickets(t.Context(), handbook.TicketFilter{}); err != nil || len(ts) != 1 {
+		t.Fatalf("tickets = %v, %v", ts, err)
+	} else if q, err := env.store.Question(t.Context(), ts[0].QuestionID); err != nil || q.Source != handbook.SourceAsk || q.Query != question {
+		t.Errorf("the ticket's question = %+v, %v; want the streamed answer's log entry", q, err)
+	}
 	if dept := text("department", "#ticket-department"); !strings.Contains(dept, "Sở Tư pháp") {
 		t.Errorf("ticket routed to %q, want Sở Tư pháp", dept)
 	}
@@ -130,9 +144,55 @@ func TestBrowserHotlineLoop(t *testing.T) {
 	if !found {
 		t.Errorf("public search does not list %s", faqURL)
 	}
+	// 5. The reader says it helped, in place.
+	hlDo(t, ctx, "useful",
+		chromedp.Click(chromedp.CSS(`#feedback button[value="1"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#feedback .feedback-done")),
+	)
+	if got := text("thanks", "#feedback .feedback-done"); !strings.Contains(got, "Cảm ơn bạn đã góp ý") {
+		t.Errorf("feedback answer = %q", got)
+	}
 	hlDo(t, ctx, "open the FAQ", chromedp.Navigate(base+faqURL), chromedp.WaitVisible(chromedp.CSS("#main h1")))
 	if h := text("FAQ title", "#main h1"); h != title {
 		t.Errorf("FAQ page title = %q, want %q", h, title)
+	}
+
+	// 6. A search typed live does not help; the reader says so with a
+	// comment, and the verdict lands on that search in the log.
+	const typed = "giay phep bay flycam"
+	hlDo(t, ctx, "live search",
+		chromedp.Navigate(base+"/search"),
+		chromedp.WaitVisible(chromedp.CSS("#q")),
+		chromedp.SendKeys(chromedp.CSS("#q"), typed),
+	)
+	if !hlRun(t, ctx, "results of the typed query", chromedp.Poll[bool](
+		`document.querySelector('#feedback input[name=q]').value === '`+typed+`' && !document.querySelector('#feedback').hidden`,
+		chromedp.WithPollingTimeout(10*time.Second))) {
+		t.Fatalf("the feedback form does not follow the typed search")
+	}
+	hlDo(t, ctx, "not useful",
+		chromedp.SendKeys(chromedp.CSS("#feedback-comment"), "cần thủ tục xin phép bay, gọi 0912345678"),
+		chromedp.Click(chromedp.CSS(`#feedback button[value="0"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#feedback .feedback-done")),
+	)
+	if got := text("thanks", "#feedback .feedback-done"); !strings.Contains(got, "Cảm ơn bạn đã góp ý") {
+		t.Errorf("feedback on a live search = %q", got)
+	}
+	if n := hlRun(t, ctx, "no escalation for the public", chromedp.Evaluate[int](`document.querySelectorAll('#escalate').length`)); n != 0 {
+		t.Errorf("the public is offered to send the question to a department")
+	}
+	fb, err := env.store.Feedback(t.Context(), time.Time{}, time.Now().Add(24*time.Hour*365*10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var judged *handbook.Question
+	for _, f := range fb {
+		if !f.Useful && f.Comment == "cần thủ tục xin phép bay, gọi [SĐT]" {
+			judged, _ = env.store.Question(t.Context(), f.QuestionID)
+		}
+	}
+	if judged == nil || judged.Query != typed || judged.Role != handbook.RolePublic {
+		t.Errorf("the live search's verdict is on %+v; feedback %+v", judged, fb)
 	}
 }
 

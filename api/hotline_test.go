@@ -7,7 +7,9 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -19,9 +21,13 @@ import (
 
 	"sotay/api"
 	"sotay/handbook"
+	"sotay/handbook/docx"
 	"sotay/handbook/markdown"
+	"sotay/handbook/openai"
+	"sotay/handbook/openai/openaitest"
 	"sotay/handbook/sqlite"
 	"sotay/indexer/bleve"
+	"sotay/indexer/memvec"
 )
 
 // hlMarker is a word that appears only in the internal document of the
@@ -136,13 +142,22 @@ type hlEnv struct {
 	// Passwords of the accounts: operator (official, no department),
 	// tuphap (official of Sở Tư pháp), editor, admin.
 	password string
-	tokens   map[string]string // username → API token
+	tokens   map[string]string  // username → API token
+	llm      *openaitest.Server // with hlOptions.llm
 }
 
 type hlOptions struct {
 	baseURL    string
 	noPromote  bool
 	extraFiles map[string]string
+	// llm answers with a fake OpenAI-compatible model (prompts recorded in
+	// hlEnv.llm) and searches with its embeddings too (memvec).
+	llm bool
+	// drafting turns on the drafting API with the content's công văn
+	// template.
+	drafting bool
+	// trustedProxies configures Options.TrustedProxies.
+	trustedProxies []netip.Prefix
 }
 
 func newHL(t *testing.T, o hlOptions) *hlEnv {
@@ -155,6 +170,13 @@ func newHL(t *testing.T, o hlOptions) *hlEnv {
 	}
 	for k, v := range o.extraFiles {
 		files[k] = v
+	}
+	if o.drafting {
+		b, err := os.ReadFile(filepath.Join("..", "content", "templates", "cong-van.md"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files["templates/cong-van.md"] = string(b)
 	}
 	var docs []*handbook.Document
 	for p, text := range files {
@@ -184,17 +206,36 @@ func newHL(t *testing.T, o hlOptions) *hlEnv {
 	env.store = store
 	r := &handbook.Retriever{Keyword: idx}
 	r.SetAnalyzer(&handbook.Analyzer{Thesaurus: lib.Thesaurus, Vocab: lib.Vocabulary()})
+	libf := func() *handbook.Library { return env.lib.Load() }
+	assistant := &handbook.Assistant{Retriever: r, Library: libf, Now: env.clock.Now, Memory: handbook.NewConversations(time.Hour, 100)}
+	if o.llm {
+		env.llm = openaitest.NewServer(t)
+		assistant.LLM = openai.NewChat(env.llm.URL, "", "fake", 5*time.Second)
+		assistant.Prompt, assistant.PromptVersion = askPrompt, "answer-test"
+		vecs := memvec.New()
+		var vs []handbook.Vector
+		for _, c := range lib.Chunks() {
+			vs = append(vs, handbook.Vector{Chunk: c, Values: openaitest.Vector(c.EmbeddingText(), 64)})
+		}
+		if err := vecs.Upsert(t.Context(), vs); err != nil {
+			t.Fatal(err)
+		}
+		r.Vectors, r.Embedder = vecs, openai.NewEmbedder(env.llm.URL, "", "fake", 64)
+	}
 	opt := api.Options{
-		Assistant: &handbook.Assistant{Retriever: r, Library: func() *handbook.Library { return env.lib.Load() }, Now: env.clock.Now,
-			Memory: handbook.NewConversations(time.Hour, 100)},
-		Retriever: r, Library: func() *handbook.Library { return env.lib.Load() }, Tokens: []string{"configured-token"},
-		Now: env.clock.Now, Store: store, BaseURL: o.baseURL,
+		Assistant: assistant,
+		Retriever: r, Library: libf, Tokens: []string{"configured-token"},
+		Now: env.clock.Now, Store: store, BaseURL: o.baseURL, TrustedProxies: o.trustedProxies,
 		Sleep: func(ctx context.Context, d time.Duration) error {
 			env.mu.Lock()
 			defer env.mu.Unlock()
 			env.sleeps = append(env.sleeps, d)
 			return nil
 		},
+	}
+	if o.drafting {
+		opt.Drafter = &handbook.Drafter{Library: libf, Now: env.clock.Now}
+		opt.Docx = api.DocxCodec{Render: docx.Render, Check: docx.Check}
 	}
 	if !o.noPromote {
 		opt.Promote = func(ctx context.Context, path string, data []byte) error {

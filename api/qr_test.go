@@ -82,7 +82,9 @@ func TestQRCodeErrors(t *testing.T) {
 		{"/api/v1/procedures/procedures/ho-tich/dang-ky-khai-sinh/qr.png?size=9", 400},
 		{"/api/v1/procedures/procedures/ho-tich/dang-ky-khai-sinh/qr.gif", 404},
 		{"/api/v1/procedures/procedures/khong-co/qr.png", 404},
+		{"/api/v1/procedures/ho-tich/dang-ky-khai-sinh/qr.svg", 200},     // the id without its folder
 		{"/api/v1/procedures/regulations/luat-ho-tich-2014/qr.png", 404}, // not a procedure
+		{"/api/v1/procedures/../regulations/luat-ho-tich-2014/qr.png", 404},
 		{"/api/v1/procedures/", 404},
 	} {
 		rec := uiGet(t, h, tc.path, "")
@@ -96,6 +98,14 @@ func TestQRCodeErrors(t *testing.T) {
 	rec := uiGet(t, h, "/api/v1/procedures/procedures/ho-tich/dang-ky-khai-sinh/qr.png?size=256", "")
 	if img, err := png.Decode(rec.Body); err != nil || img.Bounds().Dx() != 256 {
 		t.Errorf("size=256 gives %v, %v", img.Bounds(), err)
+	}
+	// A public procedure's code may be kept by the service worker and
+	// shared caches; an internal one's is private to the official.
+	if cc := uiGet(t, h, "/api/v1/procedures/procedures/ho-tich/dang-ky-khai-sinh/qr.svg", "").Header().Get("Cache-Control"); cc != "public, max-age=3600" {
+		t.Errorf("public QR Cache-Control = %q", cc)
+	}
+	if cc := uiGet(t, h, "/api/v1/procedures/procedures/noi-bo/quy-trinh-zebraquartz/qr.svg", uiToken).Header().Get("Cache-Control"); !strings.HasPrefix(cc, "private") {
+		t.Errorf("internal QR Cache-Control = %q", cc)
 	}
 }
 
@@ -121,14 +131,17 @@ func TestQRSheet(t *testing.T) {
 	}
 }
 
-// rasterSVG paints the path of a served QR SVG ("M x y h w v1 h-w z" runs)
-// onto a white image, scale pixels per module.
+// rasterSVG paints the path of a served QR SVG onto a white image, scale
+// pixels per module. The path is a stroke one module wide along each run
+// of dark modules: "M x y.5" starts a row, "m dx 0" skips light modules,
+// "h w" draws w dark ones.
 func rasterSVG(t *testing.T, svg []byte, scale int) image.Image {
 	t.Helper()
 	var doc struct {
 		ViewBox string `xml:"viewBox,attr"`
 		Path    struct {
-			D string `xml:"d,attr"`
+			D      string `xml:"d,attr"`
+			Stroke string `xml:"stroke,attr"`
 		} `xml:"path"`
 	}
 	if err := xml.Unmarshal(svg, &doc); err != nil {
@@ -138,24 +151,45 @@ func rasterSVG(t *testing.T, svg []byte, scale int) image.Image {
 	if len(f) != 4 {
 		t.Fatalf("viewBox %q", doc.ViewBox)
 	}
+	if doc.Path.Stroke != "#000" {
+		t.Fatalf("path stroke = %q, want #000", doc.Path.Stroke)
+	}
 	n, _ := strconv.Atoi(f[2])
 	img := image.NewGray(image.Rect(0, 0, n*scale, n*scale))
 	for i := range img.Pix {
 		img.Pix[i] = 0xff
 	}
-	runs := regexp.MustCompile(`M(\d+) (\d+)h(\d+)v1h-\d+z`).FindAllStringSubmatch(doc.Path.D, -1)
-	if len(runs) == 0 {
-		t.Fatalf("no runs in path %.80q", doc.Path.D)
+	cmd := regexp.MustCompile(`([Mmh])(-?\d+(?:\.\d+)?)(?: (-?\d+(?:\.\d+)?))?`)
+	cmds := cmd.FindAllStringSubmatch(doc.Path.D, -1)
+	if len(cmds) == 0 || strings.Join(flatten(cmds), "") != doc.Path.D {
+		t.Fatalf("path %.80q is not made of M, m and h commands", doc.Path.D)
 	}
-	for _, r := range runs {
-		x, _ := strconv.Atoi(r[1])
-		y, _ := strconv.Atoi(r[2])
-		w, _ := strconv.Atoi(r[3])
-		for py := y * scale; py < (y+1)*scale; py++ {
-			for px := x * scale; px < (x+w)*scale; px++ {
-				img.Set(px, py, color.Black)
+	var x, y float64
+	for _, c := range cmds {
+		a, _ := strconv.ParseFloat(c[2], 64)
+		b, _ := strconv.ParseFloat(c[3], 64)
+		switch c[1] {
+		case "M":
+			x, y = a, b
+		case "m":
+			x, y = x+a, y+b
+		case "h":
+			row := int(y) // the stroke is centred on y: it covers [y-.5, y+.5)
+			for py := row * scale; py < (row+1)*scale; py++ {
+				for px := int(x) * scale; px < int(x+a)*scale; px++ {
+					img.Set(px, py, color.Black)
+				}
 			}
+			x += a
 		}
 	}
 	return img
+}
+
+func flatten(m [][]string) []string {
+	out := make([]string, len(m))
+	for i, s := range m {
+		out[i] = s[0]
+	}
+	return out
 }

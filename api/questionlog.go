@@ -24,7 +24,10 @@ import (
 // (same-origin fetches) wait in a per-browser slot for liveSearchDelay: a
 // newer query that extends or shortens the waiting one replaces it, any
 // other query writes it out. Other searches are written at once and their
-// log id is returned in the X-Question-Id header, for feedback.
+// log id is returned in the X-Question-Id header (and to the page that
+// renders them), for feedback. Feedback on a live search names its query
+// instead: commit writes the waiting entry at once, or finds the one
+// written last for that browser.
 
 // liveSearchDelay is how long a typed query waits for the next keystroke.
 const liveSearchDelay = 4 * time.Second
@@ -43,9 +46,25 @@ type questionLog struct {
 
 	mu      sync.Mutex
 	pending map[string]*pendingQuestion
+	// recent is the live search written last for each browser, so that
+	// feedback sent after it left the slot still finds it.
+	recent map[string]recentQuestion
 }
 
+type recentQuestion struct {
+	folded string
+	id     int64
+	at     time.Time
+}
+
+// Bounds of the recent map: feedback comes within minutes of a search.
+const (
+	recentQuestionTTL = 30 * time.Minute
+	recentQuestionMax = 10000
+)
+
 type pendingQuestion struct {
+	key    string
 	q      handbook.Question
 	folded string
 	timer  *time.Timer
@@ -53,7 +72,7 @@ type pendingQuestion struct {
 }
 
 func newQuestionLog(s *Server) *questionLog {
-	return &questionLog{s: s, delay: liveSearchDelay, pending: map[string]*pendingQuestion{},
+	return &questionLog{s: s, delay: liveSearchDelay, pending: map[string]*pendingQuestion{}, recent: map[string]recentQuestion{},
 		spool: newQuestionSpool(s.opt.SpoolDir, s.log), retry: make(chan struct{}, 1)}
 }
 
@@ -106,6 +125,17 @@ func liveSearch(c echo.Context) bool {
 		strings.HasPrefix(c.Request().URL.Path, "/api/")
 }
 
+// questionIDKey is where record leaves the log id of the request's search
+// or answer (0 when none was written yet) for the page that shows it.
+const questionIDKey = "question_id"
+
+// loggedQuestion returns the log id of the search or answer this request
+// wrote, or 0.
+func loggedQuestion(c echo.Context) int64 {
+	id, _ := c.Get(questionIDKey).(int64)
+	return id
+}
+
 func (s *Server) record(c echo.Context, q handbook.Question, live bool) {
 	u := callerUser(c)
 	q.Role = handbook.RoleOf(u)
@@ -117,21 +147,24 @@ func (s *Server) record(c echo.Context, q handbook.Question, live bool) {
 	// asked), so it gets its own short deadline.
 	ctx := context.WithoutCancel(c.Request().Context())
 	if live {
-		s.qlog.hold(clientKey(c), q, ctx)
+		s.qlog.hold(s.clientKey(c), q, ctx)
 		return
 	}
 	if id, _ := s.qlog.write(ctx, q); id != 0 {
-		c.Response().Header().Set(questionIDHeader, strconv.FormatInt(id, 10))
+		c.Set(questionIDKey, id)
+		if !c.Response().Committed {
+			c.Response().Header().Set(questionIDHeader, strconv.FormatInt(id, 10))
+		}
 	}
 }
 
 // clientKey identifies a browser for the live-search slot: its session, or
 // its address and user agent.
-func clientKey(c echo.Context) string {
+func (s *Server) clientKey(c echo.Context) string {
 	if ck, err := c.Request().Cookie(sessionCookie); err == nil && ck.Value != "" {
 		return "s" + handbook.HashSecret(ck.Value)
 	}
-	return "a" + handbook.HashSecret(clientIP(c.Request())+"\x00"+c.Request().UserAgent())
+	return "a" + handbook.HashSecret(s.clientIP(c.Request())+"\x00"+c.Request().UserAgent())
 }
 
 // write stores q and returns its id; when the store fails, q is spooled
@@ -177,12 +210,12 @@ func (l *questionLog) hold(key string, q handbook.Question, ctx context.Context)
 			done = p
 		}
 	}
-	p := &pendingQuestion{q: q, folded: folded, ctx: ctx}
+	p := &pendingQuestion{key: key, q: q, folded: folded, ctx: ctx}
 	p.timer = time.AfterFunc(l.delay, func() { l.flushKey(key, p) })
 	l.pending[key] = p
 	l.mu.Unlock()
 	if done != nil {
-		l.write(done.ctx, done.q)
+		l.writeLive(done)
 	}
 }
 
@@ -194,7 +227,52 @@ func (l *questionLog) flushKey(key string, p *pendingQuestion) {
 	}
 	delete(l.pending, key)
 	l.mu.Unlock()
-	l.write(p.ctx, p.q)
+	l.writeLive(p)
+}
+
+// writeLive writes a live-search entry that left its slot and remembers
+// its id for the browser, for feedback that names the query.
+func (l *questionLog) writeLive(p *pendingQuestion) (id int64, spooled bool) {
+	id, spooled = l.write(p.ctx, p.q)
+	if id == 0 {
+		return id, spooled
+	}
+	now := time.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.recent) >= recentQuestionMax {
+		for k, r := range l.recent {
+			if now.Sub(r.at) > recentQuestionTTL || len(l.recent) >= recentQuestionMax {
+				delete(l.recent, k)
+			}
+		}
+	}
+	l.recent[p.key] = recentQuestion{folded: p.folded, id: id, at: now}
+	return id, spooled
+}
+
+// commit returns the log id of the live search query of browser key: the
+// waiting entry, written now, or the one written last if it is the same
+// query. 0 means there is none (or the store has not taken it yet).
+func (l *questionLog) commit(key, query string) int64 {
+	folded := strings.Join(handbook.FoldedSyllables(query), " ") // as hold folds it
+	if folded == "" {
+		return 0
+	}
+	l.mu.Lock()
+	if p := l.pending[key]; p != nil && p.folded == folded {
+		p.timer.Stop()
+		delete(l.pending, key)
+		l.mu.Unlock()
+		id, _ := l.writeLive(p)
+		return id
+	}
+	r, ok := l.recent[key]
+	l.mu.Unlock()
+	if ok && r.folded == folded && time.Since(r.at) <= recentQuestionTTL {
+		return r.id
+	}
+	return 0
 }
 
 var errStoreFailedInFlush = errors.New("store failed earlier in this flush")
@@ -222,7 +300,7 @@ func (l *questionLog) flush() {
 			l.spoolEntry(p.q, errStoreFailedInFlush)
 			continue
 		}
-		_, down = l.write(p.ctx, p.q)
+		_, down = l.writeLive(p)
 	}
 }
 

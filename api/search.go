@@ -126,6 +126,12 @@ func (s *Server) search(c echo.Context, req handbook.SearchRequest) (*handbook.S
 		return nil, handbook.Errorf(handbook.Unavailable, "Chỉ mục đang được xây dựng, vui lòng thử lại sau.", "index not ready")
 	}
 	res, err := s.opt.Retriever.Search(c.Request().Context(), req)
+	if res != nil && res.VectorErr != nil {
+		// The reader sees res.Degraded; the operator needs the cause. The
+		// retriever then skips the vector path for a while, so this is
+		// logged once per outage, not once per search.
+		s.log.Warn("semantic search unavailable, answering from keywords", "err", res.VectorErr)
+	}
 	s.logSearch(c, res) // question log (api/questionlog.go)
 	return res, err
 }

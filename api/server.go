@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -28,7 +29,10 @@ type Options struct {
 	// Ready reports whether the index is built and serving.
 	Ready func() bool
 	// Tokens are bearer tokens whose holders may see internal content.
-	Tokens         []string
+	Tokens []string
+	// TrustedProxies are the reverse proxies in front of the server whose
+	// X-Forwarded-For names the real caller (api/auth.go, clientIP).
+	TrustedProxies []netip.Prefix
 	BaseURL        string
 	RequestTimeout time.Duration
 	// ModelTimeout bounds requests that wait for a language model (asking
@@ -58,6 +62,10 @@ type Options struct {
 	// files (handbook/docx, passed in by cmd/handbook).
 	Drafter *handbook.Drafter
 	Docx    DocxCodec
+	// Drafts keeps drafts for a day where every replica sees them
+	// (handbook/sqlite, handbook/postgres); nil keeps them in this
+	// process's memory, lost on restart and invisible to other replicas.
+	Drafts handbook.DraftStore
 	// SpoolDir keeps question log entries that the Store did not take
 	// (database down) until they are written (api/questionspool.go);
 	// entries left by a previous run are written when Serve starts. Empty
@@ -75,7 +83,7 @@ type Server struct {
 	hotline *handbook.Hotline // nil without a Store (api/hotline.go)
 	qlog    *questionLog
 	limiter *loginLimiter
-	drafts  *draftStore // api/drafts.go
+	drafts  draftKeeper // api/drafts.go
 }
 
 // New builds the server and its routes.
@@ -194,6 +202,12 @@ func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
 		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if s.secureCookies() {
+			// Served over https (BaseURL): browsers must not fall back to
+			// http, where the session cookie could be read on the wire.
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		return next(c)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -330,12 +331,31 @@ type docsPage struct {
 	Groups  []kindGroup  // other kinds
 	Total   int
 	Filters []string
+	Pager   *pager
 }
 
 type kindGroup struct {
 	Kind  handbook.Kind
 	Label string
 	Items []docItem
+	More  int // documents not shown, one click away
+}
+
+// List sizes: a list page must stay within the page budget (150 KB with
+// what it loads) however large the knowledge base grows. The overview
+// (/docs) shows the first few of each group, a kind's page shows the
+// first per field or one page of documents, a field's page shows all of
+// its procedures (a field holds at most a few dozen).
+const (
+	overviewPerGroup = 8
+	kindPerField     = 12
+	listPerPage      = 50
+)
+
+// pager is the page navigation of a long list.
+type pager struct {
+	Page, Pages int
+	Prev, Next  string
 }
 
 // pageDocs lists documents: ?kind= one kind, ?field= one procedure field.
@@ -354,8 +374,15 @@ func (s *Server) pageDocs(c echo.Context) error {
 		data.Fields = s.procedureFields(a, func(d *handbook.Document) bool {
 			return field == "" || handbook.Fold(d.Field()) == handbook.Fold(field)
 		})
-		for _, g := range data.Fields {
+		per := kindPerField
+		if kind == "" {
+			per = overviewPerGroup
+		}
+		for i, g := range data.Fields {
 			data.Total += len(g.Items)
+			if n := len(g.Items); field == "" && n > per {
+				data.Fields[i].Items, data.Fields[i].More = g.Items[:per], n-per
+			}
 		}
 		if field != "" {
 			data.Title = "Thủ tục lĩnh vực " + field
@@ -373,13 +400,49 @@ func (s *Server) pageDocs(c echo.Context) error {
 					g.Items = append(g.Items, itemOf(d))
 				}
 			}
-			if len(g.Items) > 0 {
-				data.Groups = append(data.Groups, g)
-				data.Total += len(g.Items)
+			n := len(g.Items)
+			if n == 0 {
+				continue
 			}
+			data.Total += n
+			switch {
+			case kind == "" && n > overviewPerGroup:
+				g.Items, g.More = g.Items[:overviewPerGroup], n-overviewPerGroup
+			case kind != "" && n > listPerPage:
+				pg, err := pageOf(c.QueryParam("page"), n)
+				if err != nil {
+					return err
+				}
+				g.Items = g.Items[(pg.Page-1)*listPerPage : min(pg.Page*listPerPage, n)]
+				data.Pager = pg
+				if pg.Page > 1 {
+					data.Title += " – trang " + strconv.Itoa(pg.Page)
+				}
+			}
+			data.Groups = append(data.Groups, g)
 		}
 	}
 	return s.page(c, http.StatusOK, "docs", data)
+}
+
+// pageOf reads ?page= of a list of n documents.
+func pageOf(v string, n int) (*pager, error) {
+	pages := (n + listPerPage - 1) / listPerPage
+	pg := &pager{Page: 1, Pages: pages}
+	if v != "" {
+		p, err := strconv.Atoi(v)
+		if err != nil || p < 1 || p > pages {
+			return nil, handbook.Errorf(handbook.NotFound, "Không có trang này của danh sách.", "list page %q of %d", v, pages)
+		}
+		pg.Page = p
+	}
+	if pg.Page > 1 {
+		pg.Prev = strconv.Itoa(pg.Page - 1)
+	}
+	if pg.Page < pages {
+		pg.Next = strconv.Itoa(pg.Page + 1)
+	}
+	return pg, nil
 }
 
 func (s *Server) serveStatic(c echo.Context) error {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -20,6 +21,17 @@ type askPage struct {
 	Available bool
 	Error     string
 	Answer    *answerView
+	// ConversationID and Focus go back with the next question, so that a
+	// follow-up ("thế lệ phí bao nhiêu?") stays on the procedure of this
+	// answer, titled FocusTitle.
+	ConversationID, Focus, FocusTitle string
+	// Tickets is set when the server keeps tickets: an unanswered question
+	// can then be sent to the owning department (/tickets?q=).
+	Tickets bool
+	// Feedback and Escalate are the hotline forms under the answer
+	// (api/hotline.go); nil without a store, Escalate nil for the public.
+	Feedback *feedbackForm
+	Escalate *escalateForm
 }
 
 // answerView is an answer as the page shows it. The text is kept as
@@ -31,6 +43,8 @@ type answerView struct {
 	Procedure  *handbook.Card
 	Nearest    []hitView
 	Referral   string
+	// TicketURL opens the ticket form with the unanswered question.
+	TicketURL  string
 	Notice     string
 	Answerable bool
 	Mode       string
@@ -58,6 +72,7 @@ func (s *Server) pageAsk(c echo.Context) error {
 		Question:  strings.TrimSpace(c.FormValue("q")),
 		Form:      c.FormValue("form"),
 		Available: s.opt.Assistant != nil,
+		Tickets:   s.opt.Store != nil,
 	}
 	if data.Form != string(handbook.FormFull) {
 		data.Form = string(handbook.FormShort)
@@ -67,10 +82,14 @@ func (s *Server) pageAsk(c echo.Context) error {
 			data.Error = "Vui lòng nhập câu hỏi."
 			return s.page(c, http.StatusBadRequest, "ask", data)
 		}
+		if data.Available {
+			data.Feedback, data.Escalate = s.hotlineForms(c, "ask", "", false) // for answers app.js streams
+		}
 		return s.page(c, http.StatusOK, "ask", data)
 	}
 	data.Title = clip(data.Question, 60) + " – Hỏi nhanh"
-	req, err := s.askRequest(c, askJSON{Question: data.Question, Form: data.Form})
+	req, err := s.askRequest(c, askJSON{Question: data.Question, Form: data.Form,
+		ConversationID: c.FormValue("conversation_id"), Focus: c.FormValue("focus")})
 	if err != nil {
 		data.Error = handbook.ErrorMessage(err)
 		return s.page(c, statusOf(err), "ask", data)
@@ -90,6 +109,16 @@ func (s *Server) pageAsk(c echo.Context) error {
 	}
 	s.logAnswer(c, req.Question, ans)
 	data.Answer = answerViewOf(ans)
+	data.Feedback, data.Escalate = s.hotlineForms(c, "ask", req.Question, !ans.Answerable)
+	// Officials get the form to send the question on (Escalate); anyone
+	// else a link to the ticket form.
+	if !ans.Answerable && data.Tickets && data.Escalate == nil {
+		data.Answer.TicketURL = "/tickets?" + url.Values{"q": {req.Question}}.Encode()
+	}
+	data.ConversationID, data.Focus = ans.ConversationID, ans.Focus
+	if p := ans.Procedure; p != nil && p.Doc == ans.Focus {
+		data.FocusTitle = p.Title
+	}
 	return s.page(c, http.StatusOK, "ask", data)
 }
 

@@ -4,6 +4,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -23,7 +24,10 @@ type docPage struct {
 	ReplacedBy *refView
 	// Body is the document HTML rendered by handbook/markdown at load time
 	// (goldmark without html.WithUnsafe: raw HTML in content is dropped).
-	Body       template.HTML
+	Body template.HTML
+	// Shifted says Body's headings were moved one level down because the
+	// Markdown used "#" (Chương, Phần) under the page's own <h1>.
+	Shifted    bool
 	TOC        []tocEntry
 	LegalBasis []refView
 	Sources    []sourceView
@@ -76,16 +80,22 @@ func (s *Server) docPageOf(c echo.Context, d *handbook.Document) docPage {
 		base:     base{Title: d.Title, Description: clip(d.Summary, 160), Nav: string(d.Kind), Print: c.QueryParam("print") != ""},
 		Doc:      d,
 		Validity: d.ValidityAt(today),
-		Body:     template.HTML(d.HTML), // #nosec: rendered by goldmark without unsafe HTML
 		Reviewed: d.Reviewed.Vietnamese(),
 		PrintURL: docURL(d.ID, "") + "?print=1",
 		PageURL:  s.publicURL(c, docURL(d.ID, "")),
 	}
+	body, shifted := shiftHeadings(d.HTML)
+	dp.Body, dp.Shifted = template.HTML(body), shifted // #nosec: rendered by goldmark without unsafe HTML
 	switch dp.Validity {
 	case handbook.NotYet:
 		dp.Banner = "Chưa có hiệu lực: áp dụng từ ngày " + d.ValidFrom().Vietnamese() + "."
 	case handbook.Expired:
 		dp.Banner = "Hết hiệu lực từ ngày " + d.ValidTo().Vietnamese() + "."
+		if d.Kind == handbook.KindFAQ {
+			// An FAQ's expires is its review date (docs/CONTENT.md).
+			dp.Banner = "Câu trả lời đã quá hạn rà soát từ ngày " + d.ValidTo().Vietnamese() +
+				": có thể không còn đúng. Đối chiếu căn cứ pháp lý trước khi dùng; đơn vị phụ trách cần rà soát lại trang này."
+		}
 	}
 	for _, r := range d.LegalBasis {
 		dp.LegalBasis = append(dp.LegalBasis, s.ref(c, r.Doc, r.Article, r.Note))
@@ -98,6 +108,28 @@ func (s *Server) docPageOf(c echo.Context, d *handbook.Document) docPage {
 		dp.Sources = append(dp.Sources, sourceView{URL: src, Host: u.Host, Official: officialHost(u.Host)})
 	}
 	return dp
+}
+
+// headingTag matches the start and end tags of headings in goldmark's
+// output. Text there is escaped, so "<h" only ever starts a tag.
+var headingTag = regexp.MustCompile(`<(/?)h([1-6])([ >])`)
+
+// shiftHeadings moves every heading of a rendered body one level down when
+// the body has an <h1>: the page title is the page's only <h1>, so that a
+// screen reader's outline reads Luật › Chương › Điều, not three top-level
+// headings. Anchors (the id attributes) do not change. An <h6> stays.
+func shiftHeadings(body string) (string, bool) {
+	if !strings.Contains(body, "<h1") {
+		return body, false
+	}
+	return headingTag.ReplaceAllStringFunc(body, func(tag string) string {
+		m := headingTag.FindStringSubmatch(tag)
+		level := int(m[2][0]-'0') + 1
+		if level > 6 {
+			level = 6
+		}
+		return "<" + m[1] + "h" + strconv.Itoa(level) + m[3]
+	}), true
 }
 
 // ref resolves a reference to a document (and anchor) the caller may see.

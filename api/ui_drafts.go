@@ -1,10 +1,13 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"sotay/handbook"
 
@@ -224,6 +227,12 @@ func (s *Server) pageDraftCreate(c echo.Context) error {
 			return err
 		}
 		p.Error = handbook.ErrorMessage(err)
+		// The form comes back with what was typed, so that nothing is
+		// lost, but a value over the limit only up to the limit: the page
+		// must stay light on a commune line.
+		if clipDraftRequest(&req, handbook.MaxFieldRunes) {
+			p.Error += fmt.Sprintf(" Biểu mẫu dưới đây chỉ giữ lại %s ký tự đầu của trường quá dài; hãy rút gọn rồi gửi lại.", groupThousands(handbook.MaxFieldRunes))
+		}
 		if ferr := s.setDraftForm(&p, req.Template, req); ferr != nil && p.Error == "" {
 			p.Error = handbook.ErrorMessage(ferr)
 		}
@@ -237,7 +246,7 @@ func (s *Server) pageDraft(c echo.Context) error {
 	if !s.draftingAvailable() {
 		return handbook.Errorf(handbook.NotFound, "Không tìm thấy nội dung yêu cầu.", "drafting not configured")
 	}
-	sd, err := s.drafts.get(c.Param("id"))
+	sd, err := s.drafts.get(c.Request().Context(), c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -283,7 +292,7 @@ func (s *Server) pageDraft(c echo.Context) error {
 // this site frame it. Draft.HTML comes from html/template, so the draft's
 // text is escaped.
 func (s *Server) pageDraftPreview(c echo.Context) error {
-	sd, err := s.drafts.get(c.Param("id"))
+	sd, err := s.drafts.get(c.Request().Context(), c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -300,4 +309,37 @@ func (s *Server) pageDraftPreview(c echo.Context) error {
 	h.Set("X-Frame-Options", "SAMEORIGIN")
 	h.Set("Cache-Control", "no-store") // drafts hold personal data
 	return c.HTMLBlob(http.StatusOK, b)
+}
+
+// clipDraftRequest cuts every value of req to at most n runes and reports
+// whether it cut any.
+func clipDraftRequest(req *handbook.DraftRequest, n int) bool {
+	clipped := false
+	clip := func(v *string) {
+		if utf8.RuneCountInString(*v) > n {
+			*v = string([]rune(*v)[:n])
+			clipped = true
+		}
+	}
+	for k, v := range req.Fields {
+		clip(&v)
+		req.Fields[k] = v
+	}
+	for i := range req.Recipients {
+		clip(&req.Recipients[i])
+	}
+	for _, v := range []*string{&req.Superior, &req.Issuer, &req.IssuerCode, &req.UnitCode, &req.Place, &req.Date, &req.Number,
+		&req.Instructions, &req.Signer.Authority, &req.Signer.Collective, &req.Signer.Head, &req.Signer.Title, &req.Signer.Name} {
+		clip(v)
+	}
+	return clipped
+}
+
+// groupThousands writes n with dots between thousands, the Vietnamese way.
+func groupThousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "." + s[i:]
+	}
+	return s
 }

@@ -4,6 +4,7 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
+	"time"
 
 	"sotay/handbook"
 
@@ -26,6 +27,10 @@ type searchPage struct {
 	Error string
 	// Weak says the hits may not answer the query (Answerable false).
 	Weak bool
+	// Feedback and Escalate are the hotline forms under the results
+	// (api/hotline.go); nil without a store, Escalate nil for the public.
+	Feedback *feedbackForm
+	Escalate *escalateForm
 }
 
 // hitView is a search hit as the page shows it.
@@ -52,6 +57,11 @@ func (s *Server) pageSearch(c echo.Context) error {
 	v := c.QueryParams()
 	data.Q = strings.TrimSpace(v.Get("q"))
 	data.Kind, data.Field, data.At = v.Get("kind"), v.Get("field"), v.Get("at")
+	if _, err := time.Parse(time.DateOnly, data.At); err != nil {
+		// A date input holds YYYY-MM-DD or nothing; the error message
+		// below says what was wrong with what was typed.
+		data.At = ""
+	}
 	if data.Q != "" {
 		data.Title = data.Q + " – Tra cứu"
 	}
@@ -61,6 +71,7 @@ func (s *Server) pageSearch(c echo.Context) error {
 		return s.page(c, statusOf(err), "search", data)
 	}
 	if data.Q == "" {
+		data.Feedback, data.Escalate = s.hotlineForms(c, "search", "", false)
 		return s.page(c, http.StatusOK, "search", data)
 	}
 	req.Query = data.Q
@@ -79,6 +90,7 @@ func (s *Server) pageSearch(c echo.Context) error {
 	data.Searched = true
 	data.Notice = res.Degraded
 	data.Weak = len(res.Hits) > 0 && !res.Answerable
+	data.Feedback, data.Escalate = s.hotlineForms(c, "search", data.Q, len(res.Hits) == 0 || !res.Answerable)
 	for _, h := range res.Hits {
 		data.Hits = append(data.Hits, hitView{
 			URL: docURL(h.DocID, h.Anchor), Title: h.Title, Heading: h.Heading, Kind: h.Kind,

@@ -426,10 +426,14 @@ func TestPagesRender(t *testing.T) {
 const maxPageBytes = 150 << 10
 
 // checkHTML parses a served page and checks what every page must satisfy:
-// size, lang="vi", a skip link, unique ids, alt on every image, a label for
-// every form control, no inline script or style (the CSP forbids them), and
-// no external URL for scripts, styles, images, fonts or frames. External
-// links are allowed only as plain <a href> (sources, the national portal).
+// size, lang="vi", a title, one h1, a skip link, unique ids, alt on every
+// image, a label for every form control, ids named by for, aria-* and
+// same-page fragments that exist, no interactive element inside a link or
+// button, lists and definition lists holding only their items, no inline
+// script or style (the CSP forbids them), and no external URL for scripts,
+// styles, images, fonts or frames. External links are allowed only as
+// plain <a href> (sources, the national portal). The Nu Html Checker runs
+// on the same pages in TestHTMLValidator.
 func checkHTML(t *testing.T, body []byte) {
 	t.Helper()
 	if len(body) > maxPageBytes {
@@ -446,9 +450,13 @@ func checkHTML(t *testing.T, body []byte) {
 	ids := map[string]int{}
 	labelled := map[string]bool{}
 	var controls []string
+	// refs are the ids other attributes point at, with what points.
+	type ref struct{ id, from string }
+	var refs []ref
+	h1, titles := 0, 0
 	skip := false
-	var walk func(n *html.Node, inLabel bool)
-	walk = func(n *html.Node, inLabel bool) {
+	var walk func(n *html.Node, inLabel bool, interactive string)
+	walk = func(n *html.Node, inLabel bool, interactive string) {
 		if n.Type == html.ElementNode {
 			attr := map[string]string{}
 			for _, a := range n.Attr {
@@ -459,6 +467,54 @@ func checkHTML(t *testing.T, body []byte) {
 			}
 			if id, ok := attr["id"]; ok {
 				ids[id]++
+				if id == "" || strings.ContainsAny(id, " \t\n") {
+					t.Errorf("<%s id=%q>: an id is non-empty and has no spaces", n.Data, id)
+				}
+			}
+			for _, k := range []string{"aria-labelledby", "aria-describedby", "aria-controls"} {
+				for _, id := range strings.Fields(attr[k]) {
+					refs = append(refs, ref{id, "<" + n.Data + " " + k + ">"})
+				}
+			}
+			if f := attr["for"]; f != "" && n.Data == "label" {
+				refs = append(refs, ref{f, "<label for>"})
+			}
+			if href, ok := strings.CutPrefix(attr["href"], "#"); ok && n.Data == "a" && href != "" {
+				refs = append(refs, ref{href, "<a href=#>"})
+			}
+			switch n.Data {
+			case "a", "button", "select", "textarea", "iframe", "details":
+				if interactive != "" {
+					t.Errorf("<%s> inside <%s>: interactive content may not nest", n.Data, interactive)
+				}
+			case "input":
+				if interactive != "" && attr["type"] != "hidden" {
+					t.Errorf("<input> inside <%s>: interactive content may not nest", interactive)
+				}
+			}
+			if n.Data == "a" && attr["href"] != "" || n.Data == "button" {
+				interactive = n.Data
+			}
+			switch n.Data {
+			case "ul", "ol", "dl":
+				for c := n.FirstChild; c != nil; c = c.NextSibling {
+					if c.Type == html.TextNode && strings.TrimSpace(c.Data) != "" {
+						t.Errorf("<%s> holds text %.40q outside its items", n.Data, c.Data)
+					}
+					if c.Type != html.ElementNode || c.Data == "script" || c.Data == "template" {
+						continue
+					}
+					if ok := c.Data == "li" && n.Data != "dl" || n.Data == "dl" && (c.Data == "dt" || c.Data == "dd" || c.Data == "div"); !ok {
+						t.Errorf("<%s> inside <%s>", c.Data, n.Data)
+					}
+				}
+			case "h1":
+				h1++
+			case "title":
+				titles++
+				if n.FirstChild == nil || strings.TrimSpace(n.FirstChild.Data) == "" {
+					t.Errorf("empty <title>")
+				}
 			}
 			if _, ok := attr["style"]; ok {
 				t.Errorf("<%s> has a style attribute (CSP forbids inline style)", n.Data)
@@ -511,14 +567,25 @@ func checkHTML(t *testing.T, body []byte) {
 			}
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c, inLabel)
+			walk(c, inLabel, interactive)
 		}
 	}
-	walk(doc, false)
+	walk(doc, false, "")
 	for id, n := range ids {
 		if n > 1 {
 			t.Errorf("id %q used %d times", id, n)
 		}
+	}
+	for _, r := range refs {
+		if ids[r.id] == 0 {
+			t.Errorf("%s points at #%s, which is not on the page", r.from, r.id)
+		}
+	}
+	if h1 != 1 {
+		t.Errorf("page has %d <h1>, want 1", h1)
+	}
+	if titles != 1 {
+		t.Errorf("page has %d <title>, want 1", titles)
 	}
 	for _, id := range controls {
 		if !labelled[id] {
@@ -687,7 +754,7 @@ func TestRegulationPage(t *testing.T) {
 	h := uiServer(t, uiLibrary(t), "").Handler()
 	body := uiGet(t, h, "/docs/regulations/luat-ho-tich-2014", "").Body.String()
 	for _, want := range []string{
-		`<h2 id="dieu-16">`, `<li id="dieu-16-khoan-1">`, `id="dieu-16-khoan-2-diem-a"`,
+		`<h3 id="dieu-16">`, `<h2 id="chuong-2">`, `<li id="dieu-16-khoan-1">`, `id="dieu-16-khoan-2-diem-a"`,
 		`<a href="#dieu-16">Điều 16. Thủ tục đăng ký khai sinh</a>`,
 		`<a href="#chuong-2">`,
 		`banner validity v-in_force`, `Còn hiệu lực từ ngày 01/01/2016.`,

@@ -31,6 +31,21 @@ type Analytics struct {
 	Fields      []GroupStat `json:"fields"`      // by procedure field; "" is "no field"
 	Departments []GroupStat `json:"departments"` // by owning department, with ticket counts
 	Tickets     TicketStat  `json:"tickets"`
+	// Complaints are the latest "not useful" verdicts, newest first, with
+	// the question they judge: what editors turn into tickets when the
+	// public, who cannot open tickets, found no answer.
+	Complaints []Complaint `json:"complaints"`
+}
+
+// Complaint is one "not useful" verdict on a logged question.
+type Complaint struct {
+	QuestionID int64     `json:"question_id"`
+	Query      string    `json:"query"`
+	Comment    string    `json:"comment,omitempty"`
+	Role       Role      `json:"role"`
+	Time       time.Time `json:"time"`
+	// TicketID is the ticket already opened for the question, if any.
+	TicketID int64 `json:"ticket_id,omitempty"`
 }
 
 // DayStat is one day of the question log.
@@ -47,6 +62,10 @@ type QueryStat struct {
 	Query        string `json:"query"`
 	Count        int    `json:"count"`
 	Unanswerable int    `json:"unanswerable"`
+	// QuestionID is the latest log entry of the query: a ticket is opened
+	// from it. TicketID is a ticket already opened for the same query.
+	QuestionID int64 `json:"question_id"`
+	TicketID   int64 `json:"ticket_id,omitempty"`
 }
 
 // GroupStat counts questions and tickets of one field or department.
@@ -104,7 +123,25 @@ func (h *Hotline) Analytics(ctx context.Context, from, to Date) (*Analytics, err
 	for _, t := range ts {
 		b.AddTicket(t, today)
 	}
-	return b.Finish(), nil
+	a := b.Finish()
+	// The latest complaints, with their questions (which may be older
+	// than the range).
+	for i := len(fb) - 1; i >= 0 && len(a.Complaints) < topN; i-- {
+		f := fb[i]
+		if f.Useful {
+			continue
+		}
+		q, err := h.Store.Question(ctx, f.QuestionID)
+		if err != nil {
+			if ErrorCode(err) == NotFound {
+				continue
+			}
+			return nil, fmt.Errorf("read question %d: %w", f.QuestionID, err)
+		}
+		a.Complaints = append(a.Complaints, Complaint{QuestionID: q.ID, Query: q.Query, Comment: f.Comment, Role: f.Role,
+			Time: f.Time, TicketID: b.ticketOf(q)})
+	}
+	return a, nil
 }
 
 // AnalyticsBuilder accumulates log entries into an Analytics; it keeps one
@@ -117,6 +154,10 @@ type AnalyticsBuilder struct {
 	queries map[string]*QueryStat
 	fields  map[string]*GroupStat
 	depts   map[string]*GroupStat
+	// tickets maps a question id, and a folded question text, to the
+	// ticket opened for it.
+	ticketByQuestion map[int64]int64
+	ticketByQuery    map[string]int64
 }
 
 // NewAnalyticsBuilder starts a report for [from, to).
@@ -125,7 +166,17 @@ func NewAnalyticsBuilder(from, to Date) *AnalyticsBuilder {
 		a:    Analytics{From: from, To: to},
 		days: map[Date]*DayStat{}, dayLat: map[Date][]time.Duration{},
 		queries: map[string]*QueryStat{}, fields: map[string]*GroupStat{}, depts: map[string]*GroupStat{},
+		ticketByQuestion: map[int64]int64{}, ticketByQuery: map[string]int64{},
 	}
+}
+
+// ticketOf returns the ticket opened for q (or for the same question
+// text), 0 when none; tickets must have been added.
+func (b *AnalyticsBuilder) ticketOf(q *Question) int64 {
+	if id := b.ticketByQuestion[q.ID]; id != 0 {
+		return id
+	}
+	return b.ticketByQuery[Fold(q.Query)]
 }
 
 // AddQuestion counts one log entry. Entries written when a question was
@@ -152,6 +203,7 @@ func (b *AnalyticsBuilder) AddQuestion(q *Question) {
 		b.queries[key] = qs
 	}
 	qs.Count++
+	qs.QuestionID = q.ID // entries come oldest first: the last is the latest
 	f := group(b.fields, q.Field)
 	d := group(b.depts, q.Department)
 	f.Questions++
@@ -182,6 +234,12 @@ func (b *AnalyticsBuilder) AddFeedback(f *Feedback) {
 
 // AddTicket counts one ticket as it stands on today.
 func (b *AnalyticsBuilder) AddTicket(t *Ticket, today Date) {
+	if t.QuestionID != 0 {
+		b.ticketByQuestion[t.QuestionID] = t.ID
+	}
+	if k := Fold(t.Question); k != "" && b.ticketByQuery[k] == 0 {
+		b.ticketByQuery[k] = t.ID
+	}
 	switch t.Status {
 	case TicketOpen:
 		b.a.Tickets.Open++
@@ -229,7 +287,8 @@ func (b *AnalyticsBuilder) Finish() *Analytics {
 		a.Days = append(a.Days, ds)
 	}
 	var all, unans []QueryStat
-	for _, q := range b.queries {
+	for key, q := range b.queries {
+		q.TicketID = b.ticketByQuery[key]
 		all = append(all, *q)
 		if q.Unanswerable > 0 {
 			unans = append(unans, *q)

@@ -54,6 +54,9 @@ const (
 	FallbackUncitedClaim      = "uncited_claim"
 	FallbackUnsupportedNumber = "unsupported_number"
 	FallbackNoExcerpts        = "no_excerpts"
+	// FallbackDeclined: the model said the excerpts do not answer the
+	// question (the prompt's rule 5), although retrieval found them close.
+	FallbackDeclined = "llm_declined"
 )
 
 // MaxQuestionLength is the longest question, in runes, that Ask accepts.
@@ -247,6 +250,7 @@ type plan struct {
 	focus     *Document // procedure answered from its card
 	followUp  bool
 	retrieval string
+	degraded  string // SearchResult.Degraded: semantic search was skipped
 }
 
 func (a *Assistant) now() time.Time {
@@ -314,6 +318,10 @@ func (a *Assistant) answer(ctx context.Context, req AskRequest, emit func(Event)
 		return nil, err
 	}
 	base := a.baseAnswer(p)
+	if p.degraded != "" {
+		// The reader is told that the answer rests on keywords alone.
+		base.Notice = strings.TrimSpace(base.Notice + " " + p.degraded)
+	}
 	ans := base
 	useLLM := base.Answerable && (req.Mode == AskLLM || (req.Mode == AskAuto && p.focus == nil))
 	switch {
@@ -387,7 +395,7 @@ func (a *Assistant) retrieve(ctx context.Context, req AskRequest) (*plan, error)
 			return nil, ctx.Err()
 		}
 	}
-	p.query, p.hits, p.retrieval = res.Query, hits, res.Mode
+	p.query, p.hits, p.retrieval, p.degraded = res.Query, hits, res.Mode, res.Degraded
 	if a.answerable(res.Query, hits) {
 		p.focus = a.procedureOf(lib, res.Query, hits, DetectAspect(req.Question))
 	}
@@ -428,9 +436,10 @@ func (a *Assistant) answerable(q Query, hits []Hit) bool {
 }
 
 // DefaultAnswerScore is the AnswerScore the best hit needs for an answer.
-// Calibrated on the gold sets (230 questions) and 48 out-of-scope questions
-// (docs/BENCHMARKS.md, "Answerable threshold"): 2.2% false refusals, 2.1%
-// false answers, where plain Coverage ≥ 0.5 gave 1.3% and 25%.
+// Calibrated on the gold sets (234 questions) and 48 out-of-scope questions
+// (docs/BENCHMARKS.md, "Answerable threshold"; re-measured by
+// TestGoldSets/AnswerableThreshold): 2.1% false refusals, 2.1% false
+// answers, where plain Coverage ≥ 0.5 gives 1.3% and 25%.
 const DefaultAnswerScore = 0.5
 
 // answerBigramWeight is the share of AnswerScore given to the question's
@@ -592,7 +601,7 @@ func (a *Assistant) baseAnswer(p *plan) *Answer {
 		ans.ModeUsed = ModeProcedure
 		ans.Aspect = DetectAspect(p.question)
 		ans.Procedure = NewCard(p.focus, p.lib, p.filter)
-		ans.Text, ans.Citations = procedureAnswer(ans.Procedure, ans.Aspect, p.req.Form, p.followUp)
+		ans.Text, ans.Citations = procedureAnswer(ans.Procedure, p.question, ans.Aspect, p.req.Form, p.followUp)
 		if p.focus.Status == StatusDraft {
 			ans.Notice = "Lưu ý: một số thông tin của thủ tục này chưa được xác minh; vui lòng đối chiếu văn bản gốc trước khi trả lời chắc chắn."
 		}
@@ -604,10 +613,31 @@ func (a *Assistant) baseAnswer(p *plan) *Answer {
 		if len(ans.Citations) == 0 {
 			return a.notAnswerable(p, ans)
 		}
+		ans.Notice = draftNotice(p.lib, ans.Citations, "")
 	default:
 		return a.notAnswerable(p, ans)
 	}
 	return ans
+}
+
+// draftNotice warns that some cited pages are drafts (status: draft), whose
+// facts are not all verified yet (docs/CONTENT.md); skip is a page already
+// warned about. It is "" when every cited page is published.
+func draftNotice(lib *Library, cits []Citation, skip string) string {
+	var names []string
+	seen := map[string]bool{skip: true}
+	for _, c := range cits {
+		d, ok := lib.Doc(c.Doc)
+		if !ok || d.Status != StatusDraft || seen[d.ID] {
+			continue
+		}
+		seen[d.ID] = true
+		names = append(names, d.CitationName())
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return "Lưu ý: trang " + strings.Join(names, "; ") + " trong Sổ tay chưa được xác minh đầy đủ; vui lòng đối chiếu văn bản gốc trước khi trả lời chắc chắn."
 }
 
 // nearestPages is how many pages a "not answerable" reply offers.

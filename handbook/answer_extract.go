@@ -21,15 +21,34 @@ var extractLimits = map[AnswerForm]struct{ passages, sentences int }{
 }
 
 // extractiveAnswer builds the answer and its citations from hits (already
-// filtered by allowedHits, best first).
+// filtered by allowedHits, best first). The short form stays within
+// shortMaxSentences, labels included: a later passage is trimmed to what
+// fits, or left out. When the short answer has fewer than
+// shortMinSentences, the passages may give more of their sentences on the
+// topic (never sentences off it).
 func extractiveAnswer(lib *Library, an *Analyzer, q Query, hits []Hit, form AnswerForm) (string, []Citation) {
+	text, cits, n := extractPassages(lib, an, q, hits, form, 0)
+	if form == FormShort && n > 0 && n < shortMinSentences {
+		if t2, c2, n2 := extractPassages(lib, an, q, hits, form, shortMinSentences-n); n2 > n {
+			return t2, c2
+		}
+	}
+	return text, cits
+}
+
+// extractPassages writes the passages, each quoting up to its form's limit
+// plus extra sentences, and returns the text, its citations and how many
+// sentences it reads as.
+func extractPassages(lib *Library, an *Analyzer, q Query, hits []Hit, form AnswerForm, extra int) (string, []Citation, int) {
 	lim := extractLimits[form]
 	topic := topicTerms(q, an)
 	var lines []string
 	var cits []Citation
 	if len(hits) == 0 {
-		return "", nil
+		return "", nil, 0
 	}
+	used := 0
+	seen := map[string]bool{}
 	best := Coverage(q, &hits[0])
 	for i := range hits {
 		if len(cits) == lim.passages {
@@ -48,33 +67,53 @@ func extractiveAnswer(lib *Library, an *Analyzer, q Query, hits []Hit, form Answ
 		if h.Kind == KindProcedure && h.Anchor == "" {
 			text = cardFactLines(text)
 		}
-		parts := pickSentences(text, topic, lim.sentences)
-		if h.Kind == KindFAQ {
-			// An FAQ body is itself the short answer to its title
-			// (docs/CONTENT.md): quote it from the start.
-			parts = faqSentences(h.Text, lim.sentences+2)
+		n := len(cits) + 1
+		// passage quotes up to k sentences of the hit.
+		passage := func(k int) (string, Citation, bool) {
+			parts := pickSentences(text, topic, k)
+			if h.Kind == KindFAQ {
+				// An FAQ body is itself the short answer to its title
+				// (docs/CONTENT.md): quote it from the start.
+				parts = faqSentences(h.Text, k+2)
+			}
+			if len(parts) == 0 {
+				return "", Citation{}, false
+			}
+			cit := NewCitation(d, NarrowAnchor(d, h.Anchor, parts), strings.Join(parts, " … "))
+			body := strings.Join(parts, " … ")
+			switch {
+			case AnchorLabel(cit.Anchor) != "":
+				return fmt.Sprintf("Theo %s [%d]: %s", cit.Label, n, body), cit, true
+			case form == FormFull:
+				return fmt.Sprintf("%s [%d]:\n%s", cit.Label, n, body), cit, true
+			}
+			return fmt.Sprintf("%s [%d]: %s", cit.Label, n, body), cit, true
 		}
-		if len(parts) == 0 {
+		k := lim.sentences + extra
+		line, cit, ok := passage(k)
+		// The short form trims a passage to the sentences that fit; the
+		// first one keeps at least one sentence.
+		for ok && form == FormShort && used+sentenceCount(line) > shortMaxSentences && k > 1 {
+			k--
+			line, cit, ok = passage(k)
+		}
+		if !ok || form == FormShort && len(cits) > 0 && used+sentenceCount(line) > shortMaxSentences {
 			continue
 		}
-		n := len(cits) + 1
-		cit := NewCitation(d, NarrowAnchor(d, h.Anchor, parts), strings.Join(parts, " … "))
-		cits = append(cits, cit)
-		body := strings.Join(parts, " … ")
-		switch {
-		case AnchorLabel(cit.Anchor) != "":
-			lines = append(lines, fmt.Sprintf("Theo %s [%d]: %s", cit.Label, n, body))
-		case form == FormFull:
-			lines = append(lines, fmt.Sprintf("%s [%d]:\n%s", cit.Label, n, body))
-		default:
-			lines = append(lines, fmt.Sprintf("%s [%d]: %s", cit.Label, n, body))
+		key := cit.Doc + "#" + cit.Anchor + "\x00" + cit.Quote
+		if seen[key] {
+			continue // the same passage found twice (split chunks, expansions)
 		}
+		seen[key] = true
+		cits = append(cits, cit)
+		lines = append(lines, line)
+		used += sentenceCount(line)
 	}
 	sep := "\n"
 	if form == FormFull {
 		sep = "\n\n"
 	}
-	return strings.Join(lines, sep), cits
+	return strings.Join(lines, sep), cits, used
 }
 
 // topicTerms weighs the folded words of the question (and of its thesaurus

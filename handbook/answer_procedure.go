@@ -203,13 +203,31 @@ func isFollowUp(question string, d *Document) bool {
 // hôn thì sao?" after khai sinh shares only "đăng ký").
 const followUpShare = 0.75
 
+// Bounds of the short form, the "đọc cho người gọi" answer an operator
+// reads aloud: 3 to 6 sentences, counted by Sentences without markers.
+const (
+	shortMinSentences = 3
+	shortMaxSentences = 6
+)
+
+// sentenceCount is how many sentences text reads as, citation markers left
+// out.
+func sentenceCount(text string) int {
+	return len(Sentences(markerRE.ReplaceAllString(text, "")))
+}
+
 // procedureAnswer writes the card as text, leading with the aspect asked
 // about (a follow-up starts with it; a first question names the procedure
-// first, so the operator hears which one was found). Every fact comes from the procedure page, citation [1]; legal bases
-// follow as [2]…
-func procedureAnswer(c *Card, aspect Aspect, form AnswerForm, followUp bool) (string, []Citation) {
+// first, so the operator hears which one was found). Every fact comes from
+// the procedure page, citation [1]; legal bases follow as [2]…
+//
+// The short form stays within shortMaxSentences: the fact asked about is
+// always given whole, the others only when they fit (a fee with three rates
+// is not cut to its first rate). The full form gives every fact, each
+// document with its note, and the reform note.
+func procedureAnswer(c *Card, question string, aspect Aspect, form AnswerForm, followUp bool) (string, []Citation) {
 	cits := []Citation{{Doc: c.Doc, Label: c.Title, URL: c.URL, Quote: cardQuote(c, aspect)}}
-	facts := cardFacts(c)
+	facts := cardFacts(c, form)
 	order := []Aspect{AspectDocuments, AspectWhere, AspectTimeLimit, AspectFee, AspectOnline}
 	if form == FormFull {
 		order = []Aspect{AspectConditions, AspectDocuments, AspectWhere, AspectSteps, AspectTimeLimit, AspectFee, AspectOnline, AspectResult, AspectHotline}
@@ -218,34 +236,85 @@ func procedureAnswer(c *Card, aspect Aspect, form AnswerForm, followUp bool) (st
 		order = append([]Aspect{aspect}, slices.DeleteFunc(order, func(a Aspect) bool { return a == aspect })...)
 	}
 	var lines []string
+	used := 0
+	add := func(s string) {
+		lines = append(lines, s)
+		used += sentenceCount(s)
+	}
 	if !followUp || form == FormFull {
 		head := "Thủ tục " + midSentence(c.Title)
 		if c.Agency != "" {
 			head += " do " + midSentence(c.Agency) + " giải quyết"
 		}
-		lines = append(lines, head+". [1]")
+		add(head + ". [1]")
 	}
-	// The short form reads 3–6 sentences to the caller: the whole card in
-	// brief, or the aspect asked about and two more facts.
-	limit := len(lines) + 5
+	// The reform note says where to go since 1 July 2025 when that changed;
+	// the short form reads it when the question is about the place or the
+	// reform, or names a case the note is about ("kết hôn với người nước
+	// ngoài"). It follows the place, or the fact asked about.
+	reform := ""
+	if c.ReformNote != "" && (form == FormFull || reformRelevant(question, c, aspect)) {
+		reform = "Thay đổi từ ngày 01/7/2025: " + asSentence(c.ReformNote) + " [1]"
+	}
+	addReform := func() {
+		if reform != "" && (form == FormFull || used+sentenceCount(reform) <= shortMaxSentences) {
+			add(reform)
+		}
+		reform = ""
+	}
+	// The short form reads the aspect asked about and two more facts, or
+	// the whole card in brief.
+	maxFacts := 5
 	if aspect != "" {
-		limit = len(lines) + 3
+		maxFacts = 3
 	}
-	for _, a := range order {
-		if a == AspectWhere && c.Where == "" && len(lines) > 0 && aspect != AspectWhere {
-			continue // the agency is already named in the first sentence
+	legalBasis := func() {
+		if len(c.LegalBasis) == 0 || len(cits) > 1 {
+			return
 		}
-		if s := facts[a]; s != "" && (form == FormFull || len(lines) < limit) {
-			lines = append(lines, s+" [1]")
-		}
-	}
-	if len(c.LegalBasis) > 0 && (form == FormFull || aspect == AspectLegalBasis) {
 		var refs []string
 		for i, l := range c.LegalBasis {
 			cits = append(cits, l)
 			refs = append(refs, fmt.Sprintf("%s [%d]", l.Label, i+2))
 		}
-		lines = append(lines, "Căn cứ pháp lý: "+strings.Join(refs, "; ")+".")
+		add("Căn cứ pháp lý: " + strings.Join(refs, "; ") + ".")
+	}
+	n := 0
+	for _, a := range order {
+		s := facts[a]
+		switch {
+		case a == AspectLegalBasis && len(c.LegalBasis) > 0:
+			// Each legal basis with its own citation.
+			legalBasis()
+			n++
+			continue
+		case s == "" && a == aspect:
+			// Say what the page lacks rather than answer something else.
+			s = "Trang thủ tục chưa ghi " + aspectNames[a] + "; anh/chị vui lòng hỏi cơ quan giải quyết."
+		case s == "":
+			continue
+		}
+		if a == AspectWhere && c.Where == "" && len(lines) > 0 && aspect != AspectWhere {
+			continue // the agency is already named in the first sentence
+		}
+		s += " [1]"
+		if form == FormShort {
+			if n == maxFacts {
+				break
+			}
+			if a != aspect && used+sentenceCount(s) > shortMaxSentences {
+				continue
+			}
+			n++
+		}
+		add(s)
+		if a == AspectWhere || a == aspect {
+			addReform()
+		}
+	}
+	addReform()
+	if form == FormFull {
+		legalBasis()
 	}
 	if len(lines) == 0 {
 		lines = append(lines, "Thủ tục "+midSentence(c.Title)+". [1]")
@@ -253,19 +322,113 @@ func procedureAnswer(c *Card, aspect Aspect, form AnswerForm, followUp bool) (st
 	return strings.Join(lines, "\n"), cits
 }
 
-// cardFacts renders each aspect of the card as one sentence.
-func cardFacts(c *Card) map[Aspect]string {
+// reformWords are folded words of a question about the reform itself.
+var reformWords = [][]string{{"huyen"}, {"truoc", "day"}, {"cai", "cach"}, {"sap", "nhap"}, {"hai", "cap"}, {"2", "cap"}, {"1", "7"}}
+
+// reformRelevant reports whether the short answer to question should read
+// the card's reform note: the question asks where to go, speaks of the
+// reform, or shares a pair of adjacent words with the note that the
+// procedure's title does not have ("nước ngoài" for a note on marriages
+// with a foreigner, on the domestic marriage card).
+func reformRelevant(question string, c *Card, aspect Aspect) bool {
+	if aspect == AspectWhere {
+		return true
+	}
+	q := FoldedSyllables(question)
+	for _, w := range reformWords {
+		if hasRun(q, w) {
+			return true
+		}
+	}
+	title := map[string]bool{}
+	for _, t := range FoldedSyllables(c.Title) {
+		title[t] = true
+	}
+	note := FoldedSyllables(c.ReformNote)
+	for i := 1; i < len(q); i++ {
+		a, b := q[i-1], q[i]
+		if stopTerms[a] || stopTerms[b] || title[a] && title[b] {
+			continue
+		}
+		if hasRun(note, []string{a, b}) {
+			return true
+		}
+	}
+	return false
+}
+
+// conditionalNote marks a dossier note that says when the document is
+// needed at all ("Chỉ với trẻ bị bỏ rơi", "Không phải nộp nếu…"): the short
+// form keeps it, so that a conditional document is not read as required.
+var conditionalNote = [][]string{{"chi"}, {"khi"}, {"neu"}, {"truong", "hop"}, {"khong", "bat", "buoc"},
+	{"bat", "buoc", "khi"}, {"khong", "phai", "nop"}, {"khong", "doi"}, {"khong", "can"}}
+
+// documentsFact lists the dossier. The short form is one sentence, with the
+// first clause of conditional notes; the full form gives one document a
+// line with its whole note.
+func documentsFact(docs []DossierItem, form AnswerForm) string {
+	var items []string
+	for _, d := range docs {
+		s := strings.TrimSpace(d.Name)
+		note := strings.TrimSpace(d.Note)
+		var extra []string
+		if d.Copies != "" {
+			extra = append(extra, strings.TrimSpace(d.Copies))
+		}
+		if form == FormFull {
+			if len(extra) > 0 {
+				s += " (" + extra[0] + ")"
+			}
+			if note != "" {
+				s += ": " + strings.TrimSuffix(note, ".")
+			}
+			items = append(items, "- "+s+".")
+			continue
+		}
+		if note != "" && isConditional(note) {
+			clause, _, _ := strings.Cut(note, ";")
+			clause, _, _ = strings.Cut(clause, ". ")
+			extra = append(extra, lowerFirst(strings.TrimSuffix(strings.TrimSpace(clause), ".")))
+		}
+		if len(extra) > 0 {
+			s += " (" + strings.Join(extra, "; ") + ")"
+		}
+		items = append(items, s)
+	}
+	if form == FormFull {
+		return "Hồ sơ gồm:\n" + strings.Join(items, "\n")
+	}
+	return "Hồ sơ gồm: " + strings.Join(items, "; ") + "."
+}
+
+func isConditional(note string) bool {
+	words := FoldedSyllables(note)
+	for _, p := range conditionalNote {
+		if len(words) >= len(p) && slices.Equal(words[:len(p)], p) {
+			return true
+		}
+	}
+	return false
+}
+
+// lowerFirst lowercases the first letter of a clause used inside a
+// sentence, unless its first word is an acronym ("UBND", "VNeID").
+func lowerFirst(s string) string {
+	word, _, _ := strings.Cut(s, " ")
+	r := []rune(word)
+	if len(r) < 2 || strings.ToLower(string(r[1:])) != string(r[1:]) {
+		return s
+	}
+	r0 := []rune(s)
+	return strings.ToLower(string(r0[0])) + string(r0[1:])
+}
+
+// cardFacts renders each aspect of the card as one sentence (the full
+// form's dossier as a list).
+func cardFacts(c *Card, form AnswerForm) map[Aspect]string {
 	m := map[Aspect]string{}
 	if len(c.Documents) > 0 {
-		var items []string
-		for _, d := range c.Documents {
-			s := d.Name
-			if d.Copies != "" {
-				s += " (" + d.Copies + ")"
-			}
-			items = append(items, s)
-		}
-		m[AspectDocuments] = "Hồ sơ gồm: " + strings.Join(items, "; ") + "."
+		m[AspectDocuments] = documentsFact(c.Documents, form)
 	}
 	if c.Where != "" {
 		m[AspectWhere] = "Nơi nộp hồ sơ: " + asSentence(c.Where)
@@ -302,14 +465,15 @@ func cardFacts(c *Card) map[Aspect]string {
 	if len(c.Conditions) > 0 {
 		m[AspectConditions] = "Điều kiện: " + strings.TrimSuffix(strings.Join(c.Conditions, "; "), ".") + "."
 	}
-	if len(c.LegalBasis) > 0 {
-		var labels []string
-		for _, l := range c.LegalBasis {
-			labels = append(labels, l.Label)
-		}
-		m[AspectLegalBasis] = "Căn cứ pháp lý: " + strings.Join(labels, "; ") + "."
-	}
 	return m
+}
+
+// aspectNames name the aspects in a sentence saying the page lacks one.
+var aspectNames = map[Aspect]string{
+	AspectDocuments: "thành phần hồ sơ", AspectWhere: "nơi nộp hồ sơ", AspectTimeLimit: "thời hạn giải quyết",
+	AspectFee: "lệ phí", AspectOnline: "cách nộp trực tuyến", AspectLegalBasis: "căn cứ pháp lý",
+	AspectHotline: "số điện thoại hỗ trợ", AspectSteps: "các bước thực hiện", AspectResult: "kết quả giải quyết",
+	AspectConditions: "điều kiện thực hiện",
 }
 
 // cardQuote is the front-matter value the answer leads with, quoted in the

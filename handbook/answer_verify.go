@@ -16,16 +16,23 @@ import (
 // next one that has one, and the group is verified as a whole:
 //
 //   - every marker [n] names an excerpt that was in the prompt;
-//   - every quoted span («…», “…” or "…") appears in one of the excerpts the
-//     group cites, compared after Normalize, case and white-space folding;
+//   - every quoted span («…», “…” or "…") appears in the excerpt named by
+//     the markers right after it («…» [2]), or, when no marker follows it,
+//     in one of the excerpts the group cites; compared after Normalize,
+//     case and white-space folding;
 //   - every number (fees, days, article numbers) appears in a cited excerpt
 //     or in the question: invented figures are the costliest mistake;
-//   - a group without any marker passes only when it is a short remark with
-//     no number and no quotation ("Anh/chị cần hỗ trợ thêm cứ gọi lại.");
+//   - a group without any marker passes only when it claims nothing: a
+//     short courtesy remark with no number and no quotation ("Anh/chị cần
+//     hỗ trợ thêm cứ gọi lại.") or a short lead-in ("Hồ sơ gồm:");
 //   - the whole answer cites at least once.
 //
 // The first failure replaces the whole answer by the base one (procedure card
-// or extractive) with Answer.Fallback saying why.
+// or extractive) with Answer.Fallback saying why. A reply that only says the
+// excerpts do not answer (the prompt's rule 5) falls back as llm_declined.
+//
+// The short form ends after the group that reaches shortMaxSentences: later
+// groups are dropped with their citations, and a streaming model is stopped.
 //
 // Streaming sends each group as soon as it is verified rather than buffering
 // the whole reply: an operator hears the first sentence after one sentence of
@@ -44,6 +51,44 @@ var (
 
 // maxUncitedWords is the longest group without a marker that passes.
 const maxUncitedWords = 20
+
+// maxLeadInWords is the longest lead-in to cited lines ("Hồ sơ gồm:") that
+// passes without a marker.
+const maxLeadInWords = 8
+
+// courtesyWords are the folded words, besides stopTerms, of the remarks a
+// group without a marker may make: greetings, thanks, offers of help
+// ("Anh/chị cần hỗ trợ thêm cứ gọi lại."). A word outside them ("xã",
+// "công an", "miễn") makes the group a claim, which must cite.
+var courtesyWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`da vang xin chao cam on chuc ban quy khach nguoi dan ho tro them cu goi
+		lai vui long lien he tra loi sau duoi day thong tin giup hy vong huu ich tham khao san sang luon rat
+		thuan loi suc khoe nhat tot lanh ngay nay hom gap kho khan gi them nua nhe a oi roi tiep nhan cau`) {
+		m[w] = true
+	}
+	return m
+}()
+
+// isRemark reports whether a group without a marker claims nothing: a
+// short lead-in ending with a colon, courtesy words only, or the reply
+// that the excerpts do not answer (reported as llm_declined by finish).
+func isRemark(bare string) bool {
+	t := strings.TrimSpace(bare)
+	if strings.HasSuffix(t, ":") && len(strings.Fields(t)) <= maxLeadInWords || strings.Contains(Fold(t), declinedReply) {
+		return true
+	}
+	for _, w := range FoldedSyllables(t) {
+		if !stopTerms[w] && !courtesyWords[w] {
+			return false
+		}
+	}
+	return true
+}
+
+// declinedReply is the folded reply the prompt asks for when the excerpts
+// do not answer (prompts/answer.system.tmpl, rule 5).
+const declinedReply = "so tay chua co thong tin"
 
 type verifyError struct{ code, detail string }
 
@@ -156,6 +201,13 @@ func (v *verifier) finish() ([]segment, error) {
 		if len(out) == 0 {
 			return nil, verifyFail(FallbackEmpty, "empty reply")
 		}
+		var all strings.Builder
+		for _, s := range out {
+			all.WriteString(s.text)
+		}
+		if strings.Contains(Fold(all.String()), declinedReply) {
+			return nil, verifyFail(FallbackDeclined, "model found no answer in the excerpts")
+		}
 		return nil, verifyFail(FallbackNoCitation, "reply cites no excerpt")
 	}
 	return out, nil
@@ -197,27 +249,41 @@ func (v *verifier) group(text string) (segment, error) {
 			cited = append(cited, n)
 		}
 	}
-	bare := markerRE.ReplaceAllString(text, " ")
+	// Markers become blanks of their own length, so that offsets in bare
+	// are offsets in text.
+	bare := markerRE.ReplaceAllStringFunc(text, func(m string) string { return strings.Repeat(" ", len(m)) })
 	// An unclosed quotation cannot be checked; straight quotes count only
 	// outside «…» and “…”, which may quote text that contains them.
-	outer := guillemetRE.ReplaceAllString(bare, " ")
+	outer := guillemetRE.ReplaceAllStringFunc(bare, func(m string) string { return strings.Repeat(" ", len(m)) })
 	if strings.Count(bare, "«") != strings.Count(bare, "»") || strings.Count(bare, "“") != strings.Count(bare, "”") ||
 		strings.Count(outer, "\"")%2 != 0 {
 		return segment{}, verifyFail(FallbackInventedQuote, "unbalanced quotation marks")
 	}
-	quotes := guillemetRE.FindAllStringSubmatch(bare, -1)
-	quotes = append(quotes, straightRE.FindAllStringSubmatch(outer, -1)...)
+	quotes := guillemetRE.FindAllStringSubmatchIndex(bare, -1)
+	quotes = append(quotes, straightRE.FindAllStringSubmatchIndex(outer, -1)...)
 	if len(cited) == 0 {
-		if len(quotes) > 0 || figureRE.MatchString(bare) || len(strings.Fields(bare)) > maxUncitedWords {
+		if len(quotes) > 0 || figureRE.MatchString(bare) || len(strings.Fields(bare)) > maxUncitedWords || !isRemark(bare) {
 			return segment{}, verifyFail(FallbackUncitedClaim, "claim without marker (%d words)", len(strings.Fields(bare)))
 		}
 		return segment{text: text}, nil
 	}
 	for _, q := range quotes {
-		quote := strings.Join(q[1:], "")
-		n, ok := v.findQuote(quote, cited)
+		var quote string
+		for i := 2; i+1 < len(q); i += 2 {
+			if q[i] >= 0 {
+				quote += bare[q[i]:q[i+1]]
+			}
+		}
+		// A quote belongs to the markers right after it («…» [2]); with
+		// none after it in the group ("Điều 16 [2] quy định «…»"), to any
+		// marker of the group.
+		owners := markersAfter(text, q[1])
+		if len(owners) == 0 {
+			owners = cited
+		}
+		n, ok := v.findQuote(quote, owners)
 		if !ok {
-			return segment{}, verifyFail(FallbackInventedQuote, "quote of %d runes not in excerpts %v", utf8.RuneCountInString(quote), cited)
+			return segment{}, verifyFail(FallbackInventedQuote, "quote of %d runes not in excerpts %v", utf8.RuneCountInString(quote), owners)
 		}
 		if n > 0 && v.quotes[n] == "" {
 			v.quotes[n] = strings.TrimSpace(quote)
@@ -250,6 +316,26 @@ func (v *verifier) group(text string) (segment, error) {
 		return b.String()
 	})
 	return segment{text: out, newCits: fresh}, nil
+}
+
+// markersAfter returns the excerpt numbers of the run of markers that
+// follows offset i of text, with only spaces and punctuation before and
+// between them ("» [1][2].", "», [3]"); nil when words come first.
+func markersAfter(text string, i int) []int {
+	var out []int
+	rest := text[i:]
+	for {
+		rest = strings.TrimLeftFunc(rest, func(r rune) bool {
+			return unicode.IsSpace(r) || r == ',' || r == '.' || r == ';' || r == ':' || r == ')'
+		})
+		loc := markerRE.FindStringSubmatchIndex(rest)
+		if loc == nil || loc[0] != 0 {
+			return out
+		}
+		ns, _ := markerNumbers(rest[loc[2]:loc[3]])
+		out = append(out, ns...)
+		rest = rest[loc[1]:]
+	}
 }
 
 // findQuote reports whether quote (split at ellipses) appears in one of the
@@ -465,8 +551,11 @@ func (a *Assistant) generate(ctx context.Context, p *plan, base *Answer, emit fu
 	}
 	ans := &Answer{
 		ModeUsed: ModeLLM, Answerable: true, Form: p.req.Form, Procedure: base.Procedure, Aspect: base.Aspect,
-		Notice: base.Notice, Focus: base.Focus, PromptVersion: a.PromptVersion, ConversationID: base.ConversationID,
+		Focus: base.Focus, PromptVersion: a.PromptVersion, ConversationID: base.ConversationID,
 		Retrieval: base.Retrieval,
+	}
+	if base.Procedure != nil {
+		ans.Notice = base.Notice // the procedure page is a draft
 	}
 	fallback := func(code, detail string) (*Answer, error) {
 		fb := *base
@@ -494,8 +583,20 @@ func (a *Assistant) generate(ctx context.Context, p *plan, base *Answer, emit fu
 	}
 	v := newVerifier(ex, p.question, topicTerms(p.query, a.analyzer()))
 	var text strings.Builder
+	// The short form is read to a caller: once it has shortMaxSentences,
+	// the rest of the reply is dropped and the model stopped. A group that
+	// would go over is dropped whole; groups are kept until one cites.
+	sentences, kept := 0, 0
 	send := func(segs []segment) error {
 		for _, s := range segs {
+			n := sentenceCount(s.text)
+			if p.req.Form == FormShort && kept > 0 && sentences+n > shortMaxSentences {
+				return errShortFormFull
+			}
+			sentences += n
+			if len(s.newCits) > 0 {
+				kept = s.newCits[len(s.newCits)-1]
+			}
 			text.WriteString(s.text)
 			if emit == nil {
 				continue
@@ -527,16 +628,23 @@ func (a *Assistant) generate(ctx context.Context, p *plan, base *Answer, emit fu
 			}
 		}
 	} else {
-		// Nothing is sent before the whole reply is verified.
+		// The whole reply at once, verified group by group as a stream
+		// is, so that both give the same answer.
 		var reply string
 		if reply, err = a.LLM.Complete(ctx, msgs); err == nil {
-			var segs, rest []segment
-			if segs, err = v.feed(reply); err == nil {
-				if rest, err = v.finish(); err == nil {
-					err = send(append(segs, rest...))
+			segs, verr := v.feed(reply)
+			if err = send(segs); err == nil {
+				if err = verr; err == nil {
+					var rest []segment
+					if rest, err = v.finish(); err == nil {
+						err = send(rest)
+					}
 				}
 			}
 		}
+	}
+	if errors.Is(err, errShortFormFull) {
+		err = nil
 	}
 	if err != nil {
 		if e, ok := errors.AsType[*emitError](err); ok {
@@ -549,9 +657,19 @@ func (a *Assistant) generate(ctx context.Context, p *plan, base *Answer, emit fu
 		return fallback(code, detail)
 	}
 	ans.Text = strings.TrimSpace(text.String())
-	ans.Citations = v.citations(p.lib)
+	// Markers are numbered in order of first use, so the groups kept use
+	// citations 1…kept.
+	ans.Citations = v.citations(p.lib)[:kept]
+	skip := ""
+	if ans.Procedure != nil && ans.Notice != "" {
+		skip = ans.Procedure.Doc
+	}
+	ans.Notice = strings.TrimSpace(ans.Notice + " " + draftNotice(p.lib, ans.Citations, skip))
 	return ans, nil
 }
+
+// errShortFormFull stops the model once a short answer is long enough.
+var errShortFormFull = errors.New("short form complete")
 
 // classifyLLMError turns an LLM or verification failure into a fallback code.
 func classifyLLMError(err error) (string, string) {
@@ -575,6 +693,8 @@ func fallbackNotice(code string) string {
 		return "Hệ thống chưa cấu hình trợ lý AI; câu trả lời dưới đây lấy trực tiếp từ văn bản trong Sổ tay."
 	case FallbackTimeout, FallbackUnavailable, FallbackError, FallbackPrompt, FallbackNoExcerpts:
 		return "Trợ lý AI chưa trả lời được lúc này; câu trả lời dưới đây lấy trực tiếp từ văn bản trong Sổ tay."
+	case FallbackDeclined:
+		return "Trợ lý AI không tìm thấy câu trả lời trong các đoạn văn bản gần nhất; dưới đây là trích dẫn trực tiếp các đoạn đó, vui lòng đọc kỹ trước khi trả lời người dân."
 	}
 	return "Câu trả lời do AI soạn không kiểm chứng được nguồn nên đã được thay bằng trích dẫn trực tiếp từ văn bản."
 }

@@ -298,6 +298,9 @@ type Draft struct {
 	Order []Component `json:"order,omitempty"`
 	// Findings are the validator's findings at drafting time.
 	Findings []Finding `json:"findings,omitempty"`
+	// PromptVersion names the prompt templates when an LLM wrote part of
+	// the body; empty when the draft comes from the fields alone.
+	PromptVersion string `json:"prompt_version,omitempty"`
 }
 
 // Drafter builds drafts from templates in the Library and checks them.
@@ -308,8 +311,12 @@ type Drafter struct {
 	Library func() *Library
 	// LLM, when set, writes body paragraphs from DraftRequest.Instructions.
 	LLM LLM
-	// Prompt builds the LLM messages; nil means DraftPrompt.
+	// Prompt builds the LLM messages (prompts.Draft); it is required with
+	// an LLM.
 	Prompt func(DraftPromptInput) ([]Message, error)
+	// PromptVersion identifies the prompt templates (prompts.Version); it
+	// is recorded on drafts whose body the LLM wrote.
+	PromptVersion string
 	// Now returns the current time; nil means time.Now. It dates the draft
 	// and, when the request has no date, picks the day legal bases must be
 	// in force.
@@ -376,30 +383,33 @@ func FindTemplate(lib *Library, key string) (*Document, error) {
 }
 
 // TemplateProblems checks a template document's front matter against what
-// the drafter understands (for handbook lint). Messages are English.
+// the drafter understands (handbook lint). Messages are English.
 func TemplateProblems(d *Document) []Problem {
 	var out []Problem
-	add := func(format string, args ...any) {
-		out = append(out, Problem{Path: d.Path, Line: 1, Severity: SeverityError, Message: fmt.Sprintf(format, args...)})
+	add := func(key, format string, args ...any) {
+		out = append(out, Problem{Path: d.Path, Line: keyLine(d, key), Severity: SeverityError, Message: fmt.Sprintf(format, args...)})
 	}
 	t := d.Template
 	if t == nil {
-		add("template %s has no doc_type/fields", d.ID)
+		add("doc_type", "template %s has no doc_type/fields", d.ID)
 		return out
 	}
 	if t.DocType == "" {
-		add("template %s: doc_type is empty", d.ID)
+		add("doc_type", "template %s: doc_type is empty", d.ID)
 	}
 	if abbr, ok := AdminDocType(t.DocType); ok && abbr != t.Abbr {
-		add("template %s: abbr %q, but Phụ lục III gives %q for %s", d.ID, t.Abbr, abbr, t.DocType)
+		add("abbr", "template %s: abbr %q, but Phụ lục III gives %q for %s", d.ID, t.Abbr, abbr, t.DocType)
 	}
 	seen := map[string]bool{}
 	for _, f := range t.Fields {
 		if f.Name == "" || f.Label == "" {
-			add("template %s: field without name or label", d.ID)
+			add("fields", "template %s: field without name or label", d.ID)
+		}
+		if f.Example == "" { // the form shows it as the hint
+			add("fields", "template %s: field %q has no example", d.ID, f.Name)
 		}
 		if seen[f.Name] {
-			add("template %s: duplicate field %q", d.ID, f.Name)
+			add("fields", "template %s: duplicate field %q", d.ID, f.Name)
 		}
 		seen[f.Name] = true
 	}
@@ -407,25 +417,34 @@ func TemplateProblems(d *Document) []Problem {
 	for _, s := range t.Structure {
 		c := Component(s)
 		if !c.Valid() {
-			add("template %s: unknown structure component %q", d.ID, s)
+			add("structure", "template %s: unknown structure component %q", d.ID, s)
 			continue
 		}
 		if componentRank[c] < last {
-			add("template %s: structure component %q is out of order", d.ID, s)
+			add("structure", "template %s: structure component %q is out of order", d.ID, s)
 		}
 		last = componentRank[c]
 	}
 	for _, c := range []Component{ComponentIssuer, ComponentNational, ComponentNumber, ComponentBody, ComponentSignature, ComponentRecipients} {
 		if !slices.Contains(t.Structure, string(c)) {
-			add("template %s: structure lacks %q", d.ID, c)
+			add("structure", "template %s: structure lacks %q", d.ID, c)
 		}
 	}
 	for _, r := range recipeFields(t) {
 		if !seen[r] {
-			add("template %s: the %s recipe uses field %q, which the template does not declare", d.ID, t.DocType, r)
+			add("fields", "template %s: the %s recipe uses field %q, which the template does not declare", d.ID, t.DocType, r)
 		}
 	}
 	return out
+}
+
+// lintTemplate runs TemplateProblems on template pages; an empty doc_type is
+// already reported by lintRequired.
+func lintTemplate(_ *Library, d *Document, _ Date) []Problem {
+	if d.Kind != KindTemplate || d.Template == nil || d.Template.DocType == "" {
+		return nil
+	}
+	return TemplateProblems(d)
 }
 
 // Draft builds a draft from req. Bad input (unknown template or field,
@@ -455,10 +474,14 @@ func (dr *Drafter) Draft(ctx context.Context, req DraftRequest) (*Draft, error) 
 	if err := c.resolveBases(req.LegalBases); err != nil {
 		return nil, err
 	}
-	if dr.LLM != nil && c.instructions != "" {
+	switch {
+	case dr.LLM != nil && c.instructions != "":
 		if err := dr.writeBody(ctx, c); err != nil {
 			return nil, err
 		}
+	case c.instructions != "":
+		c.notes = append(c.notes, Finding{Rule: RuleLLM, Component: ComponentBody, Severity: SeverityWarning,
+			Message: "Máy chủ chưa cấu hình mô hình ngôn ngữ nên «Yêu cầu soạn thảo» không được dùng; nội dung văn bản soạn từ các trường đã điền."})
 	}
 	d := c.compose()
 	d.Created = now.UTC().Truncate(time.Second)
@@ -489,6 +512,8 @@ type composer struct {
 	citations []Citation
 	sources   []DraftSource
 	notes     []Finding
+	// promptVersion is set when the LLM wrote part of the body.
+	promptVersion string
 }
 
 func (c *composer) fieldDef(name string) (TemplateField, bool) {
@@ -755,6 +780,15 @@ func (c *composer) resolveBases(refs []Reference) error {
 		}
 		seen[key] = true
 		c.bases = append(c.bases, Basis{Doc: doc.ID, Article: anchor, Text: "Căn cứ " + BasisText(c.lib, doc, anchor, c.at)})
+		// BasisText names the amending texts the knowledge base holds; one
+		// it lacks cannot be cited, but the drafter must know of it.
+		for _, a := range amendedBy(doc) {
+			if lookupRegulation(c.lib, a) == nil {
+				c.notes = append(c.notes, Finding{Rule: RuleCitation, Component: ComponentBases, Severity: SeverityWarning,
+					Message: fmt.Sprintf("«%s» đã được sửa đổi, bổ sung bởi văn bản số %s, văn bản này chưa có trong Sổ tay nên dòng căn cứ chưa ghi; hãy đối chiếu văn bản hợp nhất và bổ sung nếu cần.",
+						displayName(doc), a)})
+			}
+		}
 		url := "/docs/" + doc.ID
 		if anchor != "" {
 			url += "#" + anchor
@@ -763,6 +797,13 @@ func (c *composer) resolveBases(refs []Reference) error {
 		c.sources = append(c.sources, regulationSource(doc, anchor))
 	}
 	return nil
+}
+
+func amendedBy(doc *Document) []string {
+	if doc.Regulation == nil {
+		return nil
+	}
+	return doc.Regulation.AmendedBy
 }
 
 func anchorOrRaw(anchor string) string {
@@ -1060,6 +1101,8 @@ func (c *composer) compose() *Draft {
 		National: NationalName,
 		Motto:    NationalMotto,
 		Fields:   c.fields,
+
+		PromptVersion: c.promptVersion,
 	}
 	if c.has(ComponentSuperior) {
 		d.Superior = issuerLines(c.superior)
@@ -1364,7 +1407,9 @@ var recipes = map[string]recipe{
 			}
 			article(endSentence(eff))
 			impl := c.value("thi_hanh")
-			if !strings.Contains(Fold(impl), "chiu trach nhiem thi hanh") {
+			// The placeholder's own label mentions "chịu trách nhiệm thi
+			// hành"; only the drafter's words count.
+			if !strings.Contains(Fold(placeholderRE.ReplaceAllString(impl, "")), "chiu trach nhiem thi hanh") {
 				impl = trimEnd(impl) + " chịu trách nhiệm thi hành Quyết định này"
 			}
 			article(trimEnd(impl) + "./.")
@@ -1417,7 +1462,7 @@ var recipes = map[string]recipe{
 		build: func(c *composer, d *Draft) {
 			d.Body = []Paragraph{
 				bodyText(c.issuerName() + " trân trọng kính mời: " + trimEnd(c.value("kinh_moi")) + "."),
-				bodyText("Tới dự " + endSentence(lowerInitial(strings.TrimPrefix(c.value("su_kien"), "Tới dự ")))),
+				bodyText(endSentence("Tới dự " + lowerInitial(strings.TrimPrefix(c.value("su_kien"), "Tới dự ")))),
 			}
 			if v := c.value("chu_tri"); v != "" {
 				d.Body = append(d.Body, leadLine("Chủ trì", trimEnd(v)+"."))
@@ -1496,9 +1541,11 @@ var recipes = map[string]recipe{
 
 var articlePrefixRE = regexp.MustCompile(`^(?i:điều)\s+\d+[a-zđ]?\s*[.:]\s*`)
 
+// endSentence ends s with a full stop unless it already ends with
+// punctuation or is nothing but a placeholder.
 func endSentence(s string) string {
 	s = strings.TrimSpace(s)
-	if s == "" || strings.HasSuffix(s, "]") {
+	if s == "" || placeholderRE.FindString(s) == s {
 		return s
 	}
 	if r, _ := utf8.DecodeLastRuneInString(s); strings.ContainsRune(".!?:;", r) {
@@ -1565,34 +1612,11 @@ type DraftPromptInput struct {
 	Issuer       string
 	Part         string // label of the part the model writes
 	Instructions string
-	Fields       []PromptField
-	Sources      []DraftSource
-}
-
-// DraftPrompt is the built-in drafting prompt: the rules in the system
-// message, the user's instructions and sources delimited in the user message.
-func DraftPrompt(in DraftPromptInput) ([]Message, error) {
-	sys := "Bạn là chuyên viên soạn thảo văn bản hành chính của Ủy ban nhân dân cấp xã, viết theo Nghị định 30/2020/NĐ-CP.\n" +
-		"Chỉ viết phần «" + in.Part + "» của văn bản, mỗi đoạn trên một dòng, văn phong hành chính, ngắn gọn.\n" +
-		"Không viết quốc hiệu, tên cơ quan, số, ký hiệu, ngày tháng ban hành, căn cứ, nơi nhận, chữ ký.\n" +
-		"Không tự đặt số hiệu văn bản, ngày tháng, số tiền, họ tên: chỉ dùng những gì có trong yêu cầu và trích dẫn; thiếu thì ghi [CẦN BỔ SUNG: <nội dung cần bổ sung>].\n" +
-		"Chỉ dựa vào các trích dẫn văn bản pháp luật được cung cấp."
-	var u strings.Builder
-	fmt.Fprintf(&u, "Loại văn bản: %s\n", in.DocType)
-	if in.Subject != "" {
-		fmt.Fprintf(&u, "Trích yếu: %s\n", in.Subject)
-	}
-	if in.Issuer != "" {
-		fmt.Fprintf(&u, "Cơ quan ban hành: %s\n", in.Issuer)
-	}
-	for _, f := range in.Fields {
-		fmt.Fprintf(&u, "%s: %s\n", f.Label, f.Value)
-	}
-	u.WriteString("\n<yeu_cau>\n" + in.Instructions + "\n</yeu_cau>\n")
-	for i, e := range in.Sources {
-		fmt.Fprintf(&u, "\n<trich_dan so=\"%d\" nguon=\"%s\">\n%s\n</trich_dan>\n", i+1, e.Label, e.Text)
-	}
-	return []Message{{Role: "system", Content: sys}, {Role: "user", Content: u.String()}}, nil
+	// Articles is set when each line the model writes is an article of a
+	// quyết định (the drafter numbers them).
+	Articles bool
+	Fields   []PromptField
+	Sources  []DraftSource
 }
 
 // writeBody asks the LLM for the recipe's target field when the request
@@ -1611,6 +1635,7 @@ func (dr *Drafter) writeBody(ctx context.Context, c *composer) error {
 		Issuer:       NormalizeLine(c.issuer),
 		Part:         c.label(target),
 		Instructions: c.instructions,
+		Articles:     target == "dieu",
 		Sources:      c.sources,
 	}
 	for _, f := range c.tpl.Fields {
@@ -1618,11 +1643,10 @@ func (dr *Drafter) writeBody(ctx context.Context, c *composer) error {
 			in.Fields = append(in.Fields, PromptField{Label: f.Label, Value: v})
 		}
 	}
-	prompt := dr.Prompt
-	if prompt == nil {
-		prompt = DraftPrompt
+	if dr.Prompt == nil {
+		return fmt.Errorf("draft: an LLM is configured without a prompt")
 	}
-	msgs, err := prompt(in)
+	msgs, err := dr.Prompt(in)
 	if err != nil {
 		return fmt.Errorf("draft: build prompt: %w", err)
 	}
@@ -1636,186 +1660,22 @@ func (dr *Drafter) writeBody(ctx context.Context, c *composer) error {
 			Message: "Không gọi được mô hình ngôn ngữ; phần «" + c.label(target) + "» cần tự soạn."})
 		return nil
 	}
-	known := c.knownFacts()
-	paras := sanitizeLLM(out, known, target == "dieu")
+	paras, replaced := sanitizeLLM(out, c.knownFacts(), target == "dieu")
 	if len(paras) > 0 {
 		c.fields[target] = strings.Join(paras, "\n")
+		c.promptVersion = dr.PromptVersion
 		c.notes = append(c.notes, Finding{Rule: RuleLLM, Component: ComponentBody, Severity: SeverityWarning,
 			Message: "Phần «" + c.label(target) + "» do mô hình ngôn ngữ soạn theo yêu cầu; cần đọc lại trước khi trình ký."})
+	}
+	if replaced > 0 {
+		c.notes = append(c.notes, Finding{Rule: RuleLLM, Component: ComponentBody, Severity: SeverityWarning,
+			Message: fmt.Sprintf("Mô hình ngôn ngữ đã viết %d chi tiết (số hiệu văn bản, ngày tháng, số liệu, trích dẫn hoặc họ tên) không có trong yêu cầu và văn bản căn cứ; các chi tiết đó được thay bằng chỗ [CẦN BỔ SUNG: …].", replaced)})
 	}
 	return nil
 }
 
 // RuleLLM names findings about machine-written text.
 const RuleLLM = "Soạn thảo tự động (DESIGN.md, Drafting)"
-
-// knownFacts are the document numbers, dates and amounts that the inputs and
-// the knowledge base contain; anything else the LLM writes is replaced.
-type knownFacts struct {
-	numbers map[string]bool
-	dates   map[string]bool
-	amounts map[string]bool
-}
-
-func (c *composer) knownFacts() *knownFacts {
-	k := &knownFacts{numbers: map[string]bool{}, dates: map[string]bool{}, amounts: map[string]bool{}}
-	k.add(c.instructions)
-	for _, v := range c.fields {
-		k.add(v)
-	}
-	for _, s := range []string{c.issuer, c.superior, c.place} {
-		k.add(s)
-	}
-	for _, e := range c.sources {
-		k.add(e.Text)
-		k.add(e.Label)
-	}
-	for _, b := range c.bases {
-		k.add(b.Text)
-	}
-	if c.date.IsSet() {
-		k.dates[c.date.String()] = true
-	}
-	for _, d := range c.lib.All() {
-		if r := d.Regulation; r != nil {
-			if r.Number != "" {
-				k.numbers[strings.ToUpper(r.Number)] = true
-			}
-			for _, dt := range []Date{r.Issued, r.Effective, r.Expired} {
-				if dt.IsSet() {
-					k.dates[dt.String()] = true
-				}
-			}
-		}
-	}
-	return k
-}
-
-// Patterns for facts an LLM must not invent. Document numbers follow the
-// regexes of domain-notes 4.8: normative "30/2020/NĐ-CP", "60/2014/QH13";
-// individual "15/QĐ-UBND", "481/BTP-HTQTCT".
-var (
-	docNumberRE = regexp.MustCompile(`\b\d{1,5}/(?:\d{4}/)?(?:QH\d{2}\b|[A-ZĐ][A-Za-zĐ]*(?:-[A-ZĐ0-9][A-Za-zĐ0-9]*)+)`)
-	longDateRE  = regexp.MustCompile(`(?i:ngày)\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})`)
-	numDateRE   = regexp.MustCompile(`\b(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\b`)
-	amountRE    = regexp.MustCompile(`\b(\d{1,3}(?:[.,]\d{3})+|\d+(?:[.,]\d+)?)\s*(triệu đồng|tỷ đồng|nghìn đồng|ngàn đồng|triệu|tỷ|đồng|VNĐ|VND)`)
-)
-
-func (k *knownFacts) add(s string) {
-	for _, m := range docNumberRE.FindAllString(s, -1) {
-		k.numbers[strings.ToUpper(m)] = true
-	}
-	for _, d := range findDates(s) {
-		k.dates[d.key] = true
-	}
-	for _, m := range amountRE.FindAllStringSubmatch(s, -1) {
-		k.amounts[amountKey(m[1], m[2])] = true
-	}
-}
-
-type dateMatch struct {
-	start, end int
-	key        string // YYYY-MM-DD; "" when not a calendar date
-}
-
-func findDates(s string) []dateMatch {
-	var out []dateMatch
-	for _, re := range []*regexp.Regexp{longDateRE, numDateRE} {
-		for _, m := range re.FindAllStringSubmatchIndex(s, -1) {
-			day, _ := strconv.Atoi(s[m[2]:m[3]])
-			month, _ := strconv.Atoi(s[m[4]:m[5]])
-			year, _ := strconv.Atoi(s[m[6]:m[7]])
-			key := ""
-			t := time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC)
-			if t.Day() == day && int(t.Month()) == month {
-				key = t.Format(time.DateOnly)
-			}
-			out = append(out, dateMatch{start: m[0], end: m[1], key: key})
-		}
-	}
-	return out
-}
-
-func amountKey(num, unit string) string {
-	digits := strings.Map(func(r rune) rune {
-		if r >= '0' && r <= '9' {
-			return r
-		}
-		return -1
-	}, num)
-	return digits + " " + Fold(unit)
-}
-
-// sanitizeLLM turns model output into body paragraphs: normalised, without
-// Markdown, without lines that belong to other components, and with every
-// document number, date and amount that is not a known fact replaced by a
-// placeholder.
-func sanitizeLLM(out string, known *knownFacts, articles bool) []string {
-	var paras []string
-	for _, l := range strings.Split(Normalize(out), "\n") {
-		l = NormalizeLine(l)
-		if strings.HasPrefix(l, "```") {
-			continue
-		}
-		l = strings.TrimLeft(l, "#>*-•+ ")
-		l = strings.NewReplacer("**", "", "__", "").Replace(l)
-		l = strings.TrimSpace(l)
-		if l == "" || foreignLine(l) {
-			continue
-		}
-		if articles {
-			l = strings.TrimSpace(articlePrefixRE.ReplaceAllString(l, ""))
-		}
-		l = replaceUnknown(l, known)
-		l = truncateRunes(l, MaxFieldRunes)
-		paras = append(paras, l)
-		if len(paras) == maxLLMParagraph {
-			break
-		}
-	}
-	return paras
-}
-
-// foreignLine reports lines that belong to components the LLM must not
-// write: header, căn cứ (legal bases come only from the knowledge base),
-// addressees, signature and nơi nhận.
-func foreignLine(l string) bool {
-	f := Fold(l)
-	for _, p := range []string{"cong hoa xa hoi", "doc lap - tu do", "doc lap – tu do", "so:", "kinh gui", "can cu ", "noi nhan", "luu: vt", "tm. ", "kt. ", "tl. ", "tuq. ", "q. "} {
-		if strings.HasPrefix(f, p) {
-			return true
-		}
-	}
-	return placeDateRE.MatchString(l)
-}
-
-func replaceUnknown(l string, known *knownFacts) string {
-	l = docNumberRE.ReplaceAllStringFunc(l, func(m string) string {
-		if known.numbers[strings.ToUpper(m)] {
-			return m
-		}
-		return Placeholder("số, ký hiệu văn bản")
-	})
-	// Dates: replace from the end so earlier offsets stay valid.
-	ds := findDates(l)
-	slices.SortFunc(ds, func(a, b dateMatch) int { return b.start - a.start })
-	prevStart := len(l) + 1
-	for _, d := range ds {
-		if d.end > prevStart || (d.key != "" && known.dates[d.key]) {
-			continue
-		}
-		l = l[:d.start] + Placeholder("ngày tháng năm") + l[d.end:]
-		prevStart = d.start
-	}
-	l = amountRE.ReplaceAllStringFunc(l, func(m string) string {
-		sm := amountRE.FindStringSubmatch(m)
-		if known.amounts[amountKey(sm[1], sm[2])] {
-			return m
-		}
-		return Placeholder("số tiền")
-	})
-	return l
-}
 
 // ----- rendering -----
 
@@ -1986,4 +1846,30 @@ func (d *Draft) Filename() string {
 		name = "van-ban"
 	}
 	return name + ".docx"
+}
+
+// ----- storage -----
+
+// StoredDraft is a draft kept so that its author can open it again and
+// download it: the draft and the request it was made from, as JSON, until
+// Expires. Drafts hold citizens' personal data, so they are kept for a day,
+// not archived.
+type StoredDraft struct {
+	ID      string
+	Draft   []byte // JSON of *Draft
+	Request []byte // JSON of DraftRequest
+	Created time.Time
+	Expires time.Time
+}
+
+// DraftStore keeps drafts between requests where every replica of the server
+// sees them (handbook/sqlite, handbook/postgres): a draft made on one replica
+// must download from another. Times come from the store's clock.
+type DraftStore interface {
+	// PutDraft stores d under d.ID, first deleting the drafts that have
+	// expired. An id already in use is a Conflict.
+	PutDraft(ctx context.Context, d *StoredDraft) error
+	// StoredDraft returns the draft stored under id. Unknown and expired
+	// ids are NotFound.
+	StoredDraft(ctx context.Context, id string) (*StoredDraft, error)
 }

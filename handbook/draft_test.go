@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -146,24 +147,28 @@ func article(n, title, text string) handbook.Section {
 func testLibrary(t *testing.T) *handbook.Library {
 	t.Helper()
 	docs := contentTemplates(t)
-	nd123 := reg("regulations/nghi-dinh-123-2015", "Nghị định 123/2015/NĐ-CP quy định chi tiết một số điều và biện pháp thi hành Luật Hộ tịch",
+	nd123 := reg("regulations/nd-123-2015", "Nghị định 123/2015/NĐ-CP quy định chi tiết một số điều và biện pháp thi hành Luật Hộ tịch",
 		"Nghị định", "123/2015/NĐ-CP", "Chính phủ", "2015-11-15", "2016-01-01", "")
 	nd123.Regulation.AmendedBy = []string{"07/2025/NĐ-CP"}
-	nd61 := reg("regulations/nghi-dinh-61-2018", "Nghị định 61/2018/NĐ-CP về thực hiện cơ chế một cửa, một cửa liên thông trong giải quyết thủ tục hành chính",
+	nd61 := reg("regulations/nd-61-2018", "Nghị định 61/2018/NĐ-CP về thực hiện cơ chế một cửa, một cửa liên thông trong giải quyết thủ tục hành chính",
 		"Nghị định", "61/2018/NĐ-CP", "Chính phủ", "2018-04-23", "2018-04-23", "2025-07-01")
-	nd61.Regulation.ReplacedBy = "regulations/nghi-dinh-118-2025"
+	nd61.Regulation.ReplacedBy = "regulations/nd-118-2025"
+	// As in content/regulations/nd-118-2025.md, amended by a decree the
+	// knowledge base does not hold.
+	nd118 := reg("regulations/nd-118-2025", "Nghị định 118/2025/NĐ-CP về thực hiện thủ tục hành chính theo cơ chế một cửa, một cửa liên thông tại Bộ phận Một cửa và Cổng Dịch vụ công quốc gia",
+		"Nghị định", "118/2025/NĐ-CP", "Chính phủ", "2025-06-09", "2025-07-01", "",
+		article("1", "Phạm vi điều chỉnh", "Nghị định quy định việc thực hiện thủ tục hành chính theo cơ chế một cửa, một cửa liên thông tại Trung tâm Phục vụ hành chính công cấp tỉnh, cấp xã và trên Cổng Dịch vụ công quốc gia."))
+	nd118.Regulation.AmendedBy = []string{"367/2025/NĐ-CP"}
 	docs = append(docs,
 		reg("regulations/luat-ho-tich-2014", "Luật Hộ tịch 2014", "Luật", "60/2014/QH13", "Quốc hội", "2014-11-20", "2016-01-01", "",
 			article("16", "Thủ tục đăng ký khai sinh", "Người đi đăng ký khai sinh nộp tờ khai và giấy chứng sinh.")),
 		reg("regulations/luat-to-chuc-chinh-quyen-dia-phuong-2025", "Luật Tổ chức chính quyền địa phương 2025", "Luật", "72/2025/QH15", "Quốc hội", "2025-06-16", "2025-06-16", ""),
 		reg("regulations/luat-to-chuc-chinh-quyen-dia-phuong-2015", "Luật Tổ chức chính quyền địa phương 2015", "Luật", "77/2015/QH13", "Quốc hội", "2015-06-19", "2016-01-01", "2025-03-01"),
-		reg("regulations/nghi-dinh-118-2025", "Nghị định 118/2025/NĐ-CP về thực hiện thủ tục hành chính theo cơ chế một cửa, một cửa liên thông tại Bộ phận Một cửa và Cổng Dịch vụ công quốc gia",
-			"Nghị định", "118/2025/NĐ-CP", "Chính phủ", "2025-06-09", "2025-07-01", "",
-			article("1", "Phạm vi điều chỉnh", "Nghị định quy định việc thực hiện thủ tục hành chính theo cơ chế một cửa, một cửa liên thông tại Trung tâm Phục vụ hành chính công cấp tỉnh, cấp xã và trên Cổng Dịch vụ công quốc gia.")),
+		nd118,
 		nd61, nd123,
-		reg("regulations/nghi-dinh-07-2025", "Nghị định 07/2025/NĐ-CP sửa đổi, bổ sung một số điều của các nghị định trong lĩnh vực hộ tịch, quốc tịch, chứng thực",
+		reg("regulations/nd-07-2025", "Nghị định 07/2025/NĐ-CP sửa đổi, bổ sung một số điều của các nghị định trong lĩnh vực hộ tịch, quốc tịch, chứng thực",
 			"Nghị định", "07/2025/NĐ-CP", "Chính phủ", "2025-01-09", "2025-01-09", ""),
-		reg("regulations/nghi-dinh-999-2027", "Nghị định 999/2027/NĐ-CP về một việc chưa có hiệu lực",
+		reg("regulations/nd-999-2027", "Nghị định 999/2027/NĐ-CP về một việc chưa có hiệu lực",
 			"Nghị định", "999/2027/NĐ-CP", "Chính phủ", "2026-12-01", "2027-01-01", ""),
 	)
 	return handbook.NewLibrary(docs, nil, nil)
@@ -174,7 +179,19 @@ var testNow = time.Date(2026, 3, 5, 9, 30, 0, 0, time.UTC)
 func newDrafter(t *testing.T, llm handbook.LLM) *handbook.Drafter {
 	t.Helper()
 	lib := testLibrary(t)
-	return &handbook.Drafter{Library: func() *handbook.Library { return lib }, LLM: llm, Now: func() time.Time { return testNow }}
+	return &handbook.Drafter{Library: func() *handbook.Library { return lib }, LLM: llm, Now: func() time.Time { return testNow },
+		Prompt: testDraftPrompt, PromptVersion: "draft-test-1"}
+}
+
+// testDraftPrompt stands in for prompts.Draft (which the prompts package
+// tests with golden files): the input as JSON in the user message, so tests
+// can see what the drafter gave the model.
+func testDraftPrompt(in handbook.DraftPromptInput) ([]handbook.Message, error) {
+	b, err := json.Marshal(in)
+	if err != nil {
+		return nil, err
+	}
+	return []handbook.Message{{Role: "system", Content: "soạn thảo"}, {Role: "user", Content: string(b)}}, nil
 }
 
 func readRequest(t *testing.T, path string) handbook.DraftRequest {
@@ -289,6 +306,24 @@ func TestDraftGolden(t *testing.T) {
 			golden(t, name+".draft.json", append(js, '\n'))
 		})
 	}
+	// A request that names only the template: every fact is a placeholder.
+	// The handbook/docx tests render these to check that every template
+	// highlights its placeholders in the .docx.
+	for _, tpl := range dr.Templates() {
+		name := strings.TrimPrefix(tpl.ID, "templates/")
+		t.Run(name+"/blank", func(t *testing.T) {
+			d, err := dr.Draft(t.Context(), handbook.DraftRequest{Template: tpl.ID})
+			if err != nil {
+				t.Fatalf("Draft: %v (%s)", err, handbook.ErrorMessage(err))
+			}
+			golden(t, name+".blank.golden", []byte(d.Text()))
+			js, err := json.MarshalIndent(d, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, name+".blank.draft.json", append(js, '\n'))
+		})
+	}
 }
 
 func TestTemplateProblems(t *testing.T) {
@@ -369,6 +404,11 @@ func TestDraftLines(t *testing.T) {
 	if last := d.Body[len(d.Body)-1]; last.Lead != "Điều 4." || !strings.HasSuffix(last.Text, "chịu trách nhiệm thi hành Quyết định này./.") {
 		t.Errorf("last article = %+v", last)
 	}
+	if !slices.ContainsFunc(d.Findings, func(f handbook.Finding) bool {
+		return f.Rule == handbook.RuleCitation && f.Severity == handbook.SeverityWarning && strings.Contains(f.Message, "367/2025/NĐ-CP")
+	}) {
+		t.Errorf("no warning that Nghị định 118/2025 was amended by a decree the knowledge base lacks: %v", d.Findings)
+	}
 	if d.Recipients[0] != "Như Điều 4;" {
 		t.Errorf("first recipient = %q, want %q", d.Recipients[0], "Như Điều 4;")
 	}
@@ -383,7 +423,7 @@ func TestBasisText(t *testing.T) {
 	for _, tc := range []struct{ doc, anchor, want string }{
 		{"regulations/luat-ho-tich-2014", "", "Luật Hộ tịch ngày 20 tháng 11 năm 2014"},
 		{"regulations/luat-ho-tich-2014", "dieu-16", "Điều 16 Luật Hộ tịch ngày 20 tháng 11 năm 2014"},
-		{"regulations/nghi-dinh-123-2015", "", "Nghị định số 123/2015/NĐ-CP ngày 15 tháng 11 năm 2015 của Chính phủ quy định chi tiết một số điều và biện pháp thi hành Luật Hộ tịch, được sửa đổi, bổ sung bởi Nghị định số 07/2025/NĐ-CP ngày 09 tháng 01 năm 2025 của Chính phủ sửa đổi, bổ sung một số điều của các nghị định trong lĩnh vực hộ tịch, quốc tịch, chứng thực"},
+		{"regulations/nd-123-2015", "", "Nghị định số 123/2015/NĐ-CP ngày 15 tháng 11 năm 2015 của Chính phủ quy định chi tiết một số điều và biện pháp thi hành Luật Hộ tịch, được sửa đổi, bổ sung bởi Nghị định số 07/2025/NĐ-CP ngày 09 tháng 01 năm 2025 của Chính phủ sửa đổi, bổ sung một số điều của các nghị định trong lĩnh vực hộ tịch, quốc tịch, chứng thực"},
 	} {
 		doc, _ := lib.Doc(tc.doc)
 		if got := handbook.BasisText(lib, doc, tc.anchor, at); got != tc.want {
@@ -493,7 +533,7 @@ func TestDraftInvalidInput(t *testing.T) {
 		}, "đã hết hiệu lực vào ngày 05/03/2026; văn bản thay thế: «Nghị định số 118/2025/NĐ-CP»"},
 		{"legal basis not yet in force", func(r *handbook.DraftRequest) {
 			r.Template, r.Fields, r.Date = "quyet-dinh", nil, "2026-03-05"
-			r.LegalBases = []handbook.Reference{{Doc: "regulations/nghi-dinh-999-2027"}}
+			r.LegalBases = []handbook.Reference{{Doc: "regulations/nd-999-2027"}}
 		}, "chưa có hiệu lực"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -516,7 +556,7 @@ func TestDraftInvalidInput(t *testing.T) {
 func TestDraftLegalBasisInForceOnDocumentDate(t *testing.T) {
 	dr := newDrafter(t, nil)
 	req := handbook.DraftRequest{Template: "quyet-dinh", Date: "2025-05-02",
-		LegalBases: []handbook.Reference{{Doc: "regulations/nghi-dinh-61-2018"}}}
+		LegalBases: []handbook.Reference{{Doc: "regulations/nd-61-2018"}}}
 	d, err := dr.Draft(t.Context(), req)
 	if err != nil {
 		t.Fatalf("a basis in force on the document date was refused: %v", err)
@@ -592,14 +632,43 @@ func TestDraftLLMInventionsBecomePlaceholders(t *testing.T) {
 	if !slices.ContainsFunc(d.Findings, func(f handbook.Finding) bool { return f.Rule == handbook.RuleLLM }) {
 		t.Error("no finding says the body was machine-written")
 	}
-	// The prompt: rules in the system message, the user's words only in the user message.
-	if len(llm.msgs) != 2 || llm.msgs[0].Role != "system" || strings.Contains(llm.msgs[0].Content, req.Instructions) {
+	// What the model was given: the instructions, the part to write and the
+	// cited regulations' text as its only sources.
+	var in handbook.DraftPromptInput
+	if len(llm.msgs) != 2 || json.Unmarshal([]byte(llm.msgs[1].Content), &in) != nil {
 		t.Fatalf("messages = %+v", llm.msgs)
 	}
-	for _, want := range []string{req.Instructions, "Nghị định số 118/2025/NĐ-CP", "Điều 1. Phạm vi điều chỉnh"} {
-		if !strings.Contains(llm.msgs[1].Content, want) {
-			t.Errorf("user message lacks %q", want)
+	if in.Instructions != req.Instructions || in.Part != "Nội dung các điều" || !in.Articles || in.DocType != "Quyết định" {
+		t.Errorf("prompt input = %+v", in)
+	}
+	var sources []string
+	for _, s := range in.Sources {
+		sources = append(sources, s.Label+"\n"+s.Text)
+	}
+	for _, want := range []string{"Nghị định số 118/2025/NĐ-CP", "Điều 1. Phạm vi điều chỉnh"} {
+		if !strings.Contains(strings.Join(sources, "\n"), want) {
+			t.Errorf("sources lack %q: %q", want, sources)
 		}
+	}
+	if d.PromptVersion != "draft-test-1" {
+		t.Errorf("PromptVersion = %q, want the drafter's", d.PromptVersion)
+	}
+}
+
+// TestDraftLLMWithoutPrompt: an LLM without a prompt is a wiring mistake,
+// reported as such rather than drafted around.
+func TestDraftLLMWithoutPrompt(t *testing.T) {
+	llm := &fakeLLM{complete: func(context.Context, []handbook.Message) (string, error) { return "x", nil }}
+	dr := newDrafter(t, llm)
+	dr.Prompt = nil
+	req := readRequest(t, "testdata/draft/cong-van.request.json")
+	delete(req.Fields, "noi_dung")
+	req.Instructions = "đề nghị hỗ trợ"
+	if _, err := dr.Draft(t.Context(), req); err == nil || handbook.ErrorCode(err) == handbook.Invalid {
+		t.Errorf("Draft with an LLM and no prompt: error = %v, want an internal error", err)
+	}
+	if llm.calls != 0 {
+		t.Errorf("LLM called %d times without a prompt", llm.calls)
 	}
 }
 
@@ -617,6 +686,27 @@ func TestDraftLLMOnlyWritesEmptyBody(t *testing.T) {
 	}
 	if strings.Contains(d.Text(), "khác") {
 		t.Error("LLM text replaced the user's body")
+	}
+}
+
+// TestDraftInstructionsWithoutLLM: without a model the draft comes from the
+// fields, and the drafter is told the instructions were not used.
+func TestDraftInstructionsWithoutLLM(t *testing.T) {
+	dr := newDrafter(t, nil)
+	req := readRequest(t, "testdata/draft/cong-van.request.json")
+	delete(req.Fields, "noi_dung")
+	req.Instructions = "đề nghị hỗ trợ máy quét"
+	d, err := dr.Draft(t.Context(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(d.Text(), handbook.Placeholder("nội dung công văn")) || strings.Contains(d.Text(), "máy quét") {
+		t.Errorf("body without a model:\n%s", d.Text())
+	}
+	if !slices.ContainsFunc(d.Findings, func(f handbook.Finding) bool {
+		return f.Rule == handbook.RuleLLM && strings.Contains(f.Message, "chưa cấu hình mô hình ngôn ngữ")
+	}) {
+		t.Errorf("no finding says the instructions were not used: %v", d.Findings)
 	}
 }
 
@@ -691,8 +781,16 @@ func TestParseDraftTextRoundTrip(t *testing.T) {
 				pbases = append(pbases, b.Text)
 			}
 			check("Bases", pbases, bases)
-			if errs := errorFindings(dr.Check(p, handbook.Date{})); len(errs) > 0 {
+			fs := dr.Check(p, handbook.Date{})
+			if errs := errorFindings(fs); len(errs) > 0 {
 				t.Errorf("parsed text has errors:\n%s", strings.Join(errs, "\n"))
+			}
+			// The căn cứ the drafter wrote match the knowledge base, so
+			// reading them back finds nothing to say about them.
+			for _, f := range fs {
+				if f.Component == handbook.ComponentBases {
+					t.Errorf("finding on a generated căn cứ: %s", f)
+				}
 			}
 		})
 	}
@@ -745,7 +843,7 @@ func TestCheck(t *testing.T) {
 		{"missing date line", "quyet-dinh", func(d *handbook.Draft) { d.PlaceDate = "" }, handbook.RuleComponents, E},
 		{"missing required field", "quyet-dinh", func(d *handbook.Draft) { delete(d.Fields, "trich_yeu") }, handbook.RuleTemplate, E},
 		{"expired legal basis", "quyet-dinh", func(d *handbook.Draft) {
-			d.Bases[0] = handbook.Basis{Doc: "regulations/nghi-dinh-61-2018", Text: "Căn cứ Nghị định số 61/2018/NĐ-CP ngày 23 tháng 4 năm 2018 của Chính phủ;"}
+			d.Bases[0] = handbook.Basis{Doc: "regulations/nd-61-2018", Text: "Căn cứ Nghị định số 61/2018/NĐ-CP ngày 23 tháng 4 năm 2018 của Chính phủ;"}
 		}, handbook.RuleBases, E},
 		{"expired legal basis read from text", "quyet-dinh", func(d *handbook.Draft) {
 			d.Bases[0] = handbook.Basis{Text: "Căn cứ Nghị định số 61/2018/NĐ-CP ngày 23 tháng 4 năm 2018 của Chính phủ về thực hiện cơ chế một cửa;"}
@@ -755,6 +853,18 @@ func TestCheck(t *testing.T) {
 		}, handbook.RuleBases, E},
 		{"legal basis not in the knowledge base", "quyet-dinh", func(d *handbook.Draft) {
 			d.Bases[0] = handbook.Basis{Text: "Căn cứ Quyết định số 12/QĐ-UBND ngày 02 tháng 01 năm 2026 của Ủy ban nhân dân tỉnh;"}
+		}, handbook.RuleBases, W},
+		{"wrong issuing date of a basis read from text", "quyet-dinh", func(d *handbook.Draft) {
+			d.Bases[1] = handbook.Basis{Text: "Căn cứ Nghị định số 118/2025/NĐ-CP ngày 10 tháng 6 năm 2025 của Chính phủ về thực hiện thủ tục hành chính theo cơ chế một cửa;"}
+		}, handbook.RuleCitation, E},
+		{"basis date not zero-padded", "quyet-dinh", func(d *handbook.Draft) {
+			d.Bases[1] = handbook.Basis{Text: "Căn cứ Nghị định số 118/2025/NĐ-CP ngày 9 tháng 6 năm 2025 của Chính phủ về thực hiện thủ tục hành chính theo cơ chế một cửa;"}
+		}, handbook.RuleCitation, W},
+		{"basis date in figures", "quyet-dinh", func(d *handbook.Draft) {
+			d.Bases[1] = handbook.Basis{Text: "Căn cứ Nghị định số 118/2025/NĐ-CP ngày 09/6/2025 của Chính phủ về thực hiện thủ tục hành chính theo cơ chế một cửa;"}
+		}, handbook.RuleCitation, W},
+		{"basis article the knowledge base lacks", "quyet-dinh", func(d *handbook.Draft) {
+			d.Bases[1] = handbook.Basis{Text: "Căn cứ Điều 99 Nghị định số 118/2025/NĐ-CP ngày 09 tháng 6 năm 2025 của Chính phủ về thực hiện thủ tục hành chính theo cơ chế một cửa;"}
 		}, handbook.RuleBases, W},
 		{"law cited with its number", "quyet-dinh", func(d *handbook.Draft) {
 			d.Bases[0].Text = "Căn cứ Luật Tổ chức chính quyền địa phương số 72/2025/QH15 ngày 16 tháng 6 năm 2025;"
@@ -921,5 +1031,144 @@ func TestBasisTextTitleWithParenthesis(t *testing.T) {
 	got := handbook.BasisText(lib, doc, "", handbook.MustDate("2026-03-05"))
 	if want := "Luật Tổ chức chính quyền địa phương ngày 16 tháng 6 năm 2025"; got != want {
 		t.Errorf("BasisText = %q, want %q", got, want)
+	}
+}
+
+// TestDraftLLMFactsChecked: the LLM's body goes through the checks answers
+// get (draft_llm.go): figures, quotations, personal names and references to
+// regulations that are not in force are replaced; what the inputs and the
+// cited regulations say is kept.
+func TestDraftLLMFactsChecked(t *testing.T) {
+	llm := &fakeLLM{complete: func(context.Context, []handbook.Message) (string, error) {
+		return "Thành lập Tổ hỗ trợ gồm 07 thành viên do ông Trần Quốc Bảo làm tổ trưởng.\n" +
+			"Tổ làm việc theo Nghị định số 61/2018/NĐ-CP và Nghị định số 118/2025/NĐ-CP.\n" +
+			"Theo Điều 1 Nghị định 118/2025/NĐ-CP, «Nghị định quy định việc thực hiện thủ tục hành chính theo cơ chế một cửa».\n" +
+			"Tổ được hưởng «phụ cấp trách nhiệm bằng 0,3 mức lương cơ sở».\n" +
+			"Giao ông Nguyễn Văn An chỉ đạo Tổ thực hiện nhiệm vụ nêu tại Điều 1, tại thôn 2 và trên đường Trần Phú.\n" +
+			"Tổ hoàn thành nhiệm vụ trong 45 ngày làm việc.\n", nil
+	}}
+	dr := newDrafter(t, llm)
+	req := readRequest(t, "testdata/draft/quyet-dinh.request.json")
+	delete(req.Fields, "dieu")
+	req.Instructions = "Thành lập tổ hỗ trợ dịch vụ công ở thôn 2, nêu nhiệm vụ của tổ."
+	d, err := dr.Draft(t.Context(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var articles []string
+	for _, p := range d.Body {
+		if p.Kind == handbook.ParagraphArticle {
+			articles = append(articles, p.String())
+		}
+	}
+	body := strings.Join(articles, "\n")
+	for _, bad := range []string{"07 thành viên", "Trần Quốc Bảo", "61/2018", "phụ cấp trách nhiệm", "0,3", "45 ngày"} {
+		if strings.Contains(body, bad) {
+			t.Errorf("body keeps the invented %q:\n%s", bad, body)
+		}
+	}
+	for _, want := range []string{
+		"gồm [CẦN BỔ SUNG: số liệu] thành viên do ông [CẦN BỔ SUNG: họ và tên] làm tổ trưởng.",
+		"theo Nghị định số [CẦN BỔ SUNG: số, ký hiệu văn bản] và Nghị định số 118/2025/NĐ-CP.",                              // expired vs in force
+		"Theo Điều 1 Nghị định 118/2025/NĐ-CP, «Nghị định quy định việc thực hiện thủ tục hành chính theo cơ chế một cửa».", // verified quotation
+		"Tổ được hưởng [CẦN BỔ SUNG: trích dẫn, đối chiếu văn bản gốc].",
+		"Giao ông Nguyễn Văn An chỉ đạo Tổ thực hiện nhiệm vụ nêu tại Điều 1, tại thôn 2 và trên đường Trần Phú.", // the signer, an own article, a place
+		"trong [CẦN BỔ SUNG: số liệu] ngày làm việc.",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("body lacks %q:\n%s", want, body)
+		}
+	}
+	var note string
+	for _, f := range d.Findings {
+		if f.Rule == handbook.RuleLLM && strings.Contains(f.Message, "chi tiết") {
+			note = f.Message
+		}
+	}
+	if !strings.Contains(note, "đã viết 5 chi tiết") {
+		t.Errorf("finding about replaced facts = %q, want it to count 5", note)
+	}
+	if errs := errorFindings(d.Findings); len(errs) > 0 {
+		t.Errorf("LLM draft does not pass Check:\n%s", strings.Join(errs, "\n"))
+	}
+}
+
+// FuzzDraftLLMBody: whatever the model returns, drafting succeeds, and a
+// regulation that is not in force on the document date never reaches the
+// body, however the model spells its number.
+func FuzzDraftLLMBody(f *testing.F) {
+	f.Add("Tổ làm việc theo Nghị định số 61/2018/NĐ-CP từ ngày 01/7/2025, kinh phí 5.000.000 đồng.")
+	f.Add("«Nghị định quy định» \"x\" “y” Điều 3 Nghị định 999/2027/NĐ-CP ông Nguyễn Văn B")
+	f.Add("Số: 12/UBND-VP\nKính gửi: Sở\nCăn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;")
+	var once sync.Once
+	var lib *handbook.Library
+	f.Fuzz(func(t *testing.T, out string) {
+		once.Do(func() { lib = testLibrary(t) })
+		llm := &fakeLLM{complete: func(context.Context, []handbook.Message) (string, error) { return out, nil }}
+		dr := &handbook.Drafter{Library: func() *handbook.Library { return lib }, LLM: llm, Now: func() time.Time { return testNow }, Prompt: testDraftPrompt}
+		req := handbook.DraftRequest{Template: "cong-van", Date: "2026-03-05", Instructions: "đề nghị hỗ trợ máy quét",
+			Fields: map[string]string{"trich_yeu": "đề nghị hỗ trợ thiết bị", "kinh_gui": "Sở Khoa học và Công nghệ"}}
+		d, err := dr.Draft(t.Context(), req)
+		if err != nil {
+			t.Fatalf("Draft: %v", err)
+		}
+		for _, p := range d.Body {
+			for _, gone := range []string{"61/2018/", "77/2015/", "999/2027/"} {
+				if strings.Contains(p.Text, gone) {
+					t.Errorf("body cites %s, not in force on 05/03/2026: %q", gone, p.Text)
+				}
+			}
+		}
+	})
+}
+
+// TestSignatureBlocks: each signing authority of Phụ lục I, Phần I, mục
+// II.7.b gives its block, and the validator accepts it.
+func TestSignatureBlocks(t *testing.T) {
+	dr := newDrafter(t, nil)
+	for _, tc := range []struct {
+		name   string
+		signer handbook.Signer
+		want   []string
+	}{
+		{"TM.", handbook.Signer{Authority: "TM.", Collective: "Ủy ban nhân dân", Title: "Chủ tịch"}, []string{"TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"}},
+		{"TM. from the issuer", handbook.Signer{Authority: "tm", Title: "Chủ tịch"}, []string{"TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"}},
+		{"KT.", handbook.Signer{Authority: "KT.", Head: "Chủ tịch", Title: "Phó Chủ tịch"}, []string{"KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"}},
+		{"TM. and KT.", handbook.Signer{Authority: "K/T", Collective: "Ủy ban nhân dân", Head: "Chủ tịch", Title: "Phó Chủ tịch"},
+			[]string{"TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"}},
+		{"Q.", handbook.Signer{Authority: "Q.", Head: "Chủ tịch", Title: "Phó Chủ tịch"}, []string{"Q. CHỦ TỊCH"}},
+		{"TL.", handbook.Signer{Authority: "TL.", Head: "Chủ tịch", Title: "Chánh Văn phòng"}, []string{"TL. CHỦ TỊCH", "CHÁNH VĂN PHÒNG"}},
+		{"TUQ.", handbook.Signer{Authority: "TUQ.", Head: "Chủ tịch", Title: "Trưởng Công an xã"}, []string{"TUQ. CHỦ TỊCH", "TRƯỞNG CÔNG AN XÃ"}},
+		{"the head", handbook.Signer{Title: "Chủ tịch"}, []string{"CHỦ TỊCH"}},
+		{"TL. without the head", handbook.Signer{Authority: "TL.", Title: "Chánh Văn phòng"}, []string{"TL. [CẦN BỔ SUNG: CHỨC VỤ NGƯỜI ĐỨNG ĐẦU]", "CHÁNH VĂN PHÒNG"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req := readRequest(t, "testdata/draft/cong-van.request.json")
+			tc.signer.Name = "Trần Thị Bình"
+			req.Signer = tc.signer
+			d, err := dr.Draft(t.Context(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := d.Signatures[0].Lines; !slices.Equal(got, tc.want) {
+				t.Errorf("signature lines = %q, want %q", got, tc.want)
+			}
+			if d.Signatures[0].Name != "Trần Thị Bình" {
+				t.Errorf("name = %q", d.Signatures[0].Name)
+			}
+			for _, f := range d.Findings {
+				if f.Rule == handbook.RuleSignature && f.Severity == handbook.SeverityError {
+					t.Errorf("Check: %s", f)
+				}
+			}
+			// Read back from the text, the block is the same.
+			p, err := handbook.ParseDraftText(d.Text())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(p.Signatures) != 1 || !slices.Equal(p.Signatures[0].Lines, tc.want) {
+				t.Errorf("parsed signatures = %+v", p.Signatures)
+			}
+		})
 	}
 }

@@ -869,11 +869,49 @@ func checkBasisText(lib *Library, l, rest string, law bool, at Date) []Finding {
 		add(SeverityWarning, "Không tìm thấy văn bản của dòng căn cứ «%s» trong cơ sở dữ liệu nên chưa kiểm tra được hiệu lực.", truncateRunes(l, 80))
 		return fs
 	}
+	var doc *Document
 	for _, c := range cands {
 		if c.ValidityAt(at) == InForce {
-			return fs
+			doc = c
+			break
 		}
 	}
-	add(SeverityError, "Văn bản căn cứ «%s» %s vào ngày %s.", cands[0].CitationName(), validityWords(cands[0].ValidityAt(at)), at.Vietnamese())
+	if doc == nil {
+		add(SeverityError, "Văn bản căn cứ «%s» %s vào ngày %s.", cands[0].CitationName(), validityWords(cands[0].ValidityAt(at)), at.Vietnamese())
+		return fs
+	}
+	return append(fs, checkBasisFacts(doc, l)...)
+}
+
+// basisArticleRE is the article a căn cứ line names before the regulation
+// ("Căn cứ khoản 2 Điều 16 Luật Hộ tịch …").
+var basisArticleRE = regexp.MustCompile(`^Căn cứ (?:điểm [a-zđ]\) ?)?(?:khoản \d+ )?Điều (\d+[a-z]?) `)
+
+// checkBasisFacts compares what a căn cứ line read from a document says
+// about a regulation of the knowledge base with its record: the issuing
+// date, written the Vietnamese way (Phụ lục I, Phần I, mục II.6.a–b), and
+// the article it names.
+func checkBasisFacts(doc *Document, l string) []Finding {
+	var fs []Finding
+	add := func(rule string, sev Severity, format string, args ...any) {
+		fs = append(fs, Finding{Rule: rule, Component: ComponentBases, Severity: sev, Message: fmt.Sprintf(format, args...)})
+	}
+	r := doc.Regulation
+	if m := numDateRE.FindString(l); m != "" {
+		add(RuleCitation, SeverityWarning, "Ngày ban hành của văn bản căn cứ viết đầy đủ «ngày … tháng … năm …», không viết «%s».", m)
+	}
+	if ds := findDates(l); len(ds) > 0 && r.Issued.IsSet() && ds[0].key != r.Issued.String() {
+		add(RuleCitation, SeverityError, "«%s» ban hành %s, không phải «%s».", doc.CitationName(), FormatDocDate(r.Issued), l[ds[0].start:ds[0].end])
+	} else if m := longDateRE.FindStringSubmatch(l); m != nil && r.Issued.IsSet() {
+		if want := FormatDocDate(r.Issued); !strings.Contains(l, want) {
+			add(RuleCitation, SeverityWarning, "Ngày tháng viết «%s» (ngày dưới 10 và tháng 1, 2 có số 0 phía trước).", want)
+		}
+	}
+	if m := basisArticleRE.FindStringSubmatch(l); m != nil {
+		// A page may summarise only some articles, so a miss is a warning.
+		if _, ok := doc.Section("dieu-" + m[1]); !ok {
+			add(RuleBases, SeverityWarning, "Sổ tay không có Điều %s của «%s»; hãy kiểm tra lại số điều.", m[1], doc.CitationName())
+		}
+	}
 	return fs
 }

@@ -63,7 +63,7 @@ func (h *Hotline) PrepareFAQ(ctx context.Context, id int64, req PromoteRequest, 
 	}
 	lib := h.library()
 	title := NormalizeLine(firstNonEmpty(req.Title, t.Question))
-	if strings.Contains(title, "[") && strings.Contains(title, "]") && (strings.Contains(title, MaskPhone) || strings.Contains(title, MaskCCCD) || strings.Contains(title, MaskEmail)) {
+	if strings.Contains(title, "[") && strings.Contains(title, "]") && (strings.Contains(title, MaskPhone) || strings.Contains(title, MaskCCCD) || strings.Contains(title, MaskEmail) || strings.Contains(title, MaskCMND)) {
 		return nil, nil, Errorf(Invalid, "Tiêu đề còn chứa thông tin cá nhân đã che; vui lòng viết lại câu hỏi.", "title with masked data")
 	}
 	if n := utf8.RuneCountInString(title); n < 5 || n > 300 {
@@ -106,12 +106,23 @@ func (h *Hotline) PrepareFAQ(ctx context.Context, id int64, req PromoteRequest, 
 	if !reviewed.Before(expires.Time) {
 		return nil, nil, Errorf(Invalid, "Ngày hết hạn phải sau ngày rà soát ("+reviewed.Vietnamese()+").", "expires %s not after %s", expires, reviewed)
 	}
+	// A page that cites internal content is internal: a public one would
+	// show the internal document's name and sources to everyone.
+	internal := InternalCitations(lib, t.Citations)
 	audience := req.Audience
 	if audience == "" {
 		audience = AudiencePublic
+		if len(internal) > 0 {
+			audience = AudienceInternal
+		}
 	}
 	if audience != AudiencePublic && audience != AudienceInternal {
 		return nil, nil, Errorf(Invalid, "Đối tượng đọc phải là public hoặc internal.", "bad audience %q", audience)
+	}
+	if audience == AudiencePublic && len(internal) > 0 {
+		return nil, nil, Errorf(Invalid,
+			"Câu trả lời dẫn căn cứ chỉ dành cho cán bộ ("+strings.Join(internal, ", ")+"), nên trang hỏi đáp không thể công khai. Hãy chọn «Chỉ cán bộ», hoặc sửa câu trả lời bỏ căn cứ đó.",
+			"public faq citing internal %v", internal)
 	}
 	var sources []string
 	for _, s := range req.Sources {
@@ -136,7 +147,7 @@ func (h *Hotline) PrepareFAQ(ctx context.Context, id int64, req PromoteRequest, 
 	}
 	reviewer := NormalizeLine(firstNonEmpty(req.Reviewer, u.DisplayName()))
 	var aliases []string
-	if q := NormalizeLine(t.Question); q != title && !strings.Contains(q, MaskPhone) && !strings.Contains(q, MaskCCCD) && !strings.Contains(q, MaskEmail) {
+	if q := NormalizeLine(t.Question); q != title && !strings.Contains(q, MaskPhone) && !strings.Contains(q, MaskCCCD) && !strings.Contains(q, MaskEmail) && !strings.Contains(q, MaskCMND) {
 		aliases = append(aliases, q)
 	}
 	var tags []string
@@ -206,6 +217,18 @@ func (h *Hotline) PrepareFAQ(ctx context.Context, id int64, req PromoteRequest, 
 		fmt.Fprintf(&b, "\n*Trả lời: %s (phiếu hỏi số %d).*\n", escapeLinkText(t.AnsweredBy), t.ID)
 	}
 	return t, &FAQFile{Path: docID + ".md", DocID: docID, Data: b.Bytes(), Reviewer: reviewer, Expires: expires}, nil
+}
+
+// InternalCitations returns the documents among refs that only officials
+// may read (audience internal), by id, each once.
+func InternalCitations(lib *Library, refs []Reference) []string {
+	var out []string
+	for _, r := range refs {
+		if d, ok := lib.Doc(r.Doc); ok && d.Audience == AudienceInternal {
+			out = appendNew(out, d.ID)
+		}
+	}
+	return out
 }
 
 // Promoted records that the FAQ page of ticket t is in the content: the

@@ -1,6 +1,7 @@
 package handbook
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -270,19 +271,66 @@ func (h *Hotline) Ticket(ctx context.Context, id int64, u *User) (*Ticket, error
 }
 
 // Tickets lists the tickets u works on: all of them for editors and
-// admins (narrowed by f), those of their department for officials.
+// admins (narrowed by f); for officials, those of their department and
+// those they opened themselves (an operator follows the answer to the
+// question they sent), in the store's order: open first, then by due date.
 func (h *Hotline) Tickets(ctx context.Context, f TicketFilter, u *User) ([]*Ticket, error) {
 	switch r := RoleOf(u); {
 	case r.AtLeast(RoleEditor):
-	case r == RoleOfficial:
-		if u.Department == "" {
-			return nil, nil
-		}
-		f.Department = u.Department
-	default:
+		return h.Store.Tickets(ctx, f)
+	case r != RoleOfficial:
 		return nil, forbidden("list tickets")
 	}
-	return h.Store.Tickets(ctx, f)
+	mine := f
+	mine.Department, mine.CreatedBy = "", u.ID
+	out, err := h.Store.Tickets(ctx, mine)
+	if err != nil || u.Department == "" {
+		return out, err
+	}
+	dept := f
+	dept.Department, dept.CreatedBy = u.Department, 0
+	theirs, err := h.Store.Tickets(ctx, dept)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[int64]bool{}
+	for _, t := range out {
+		seen[t.ID] = true
+	}
+	for _, t := range theirs {
+		if !seen[t.ID] {
+			out = append(out, t)
+		}
+	}
+	slices.SortStableFunc(out, ticketOrder)
+	if f.Limit > 0 && len(out) > f.Limit {
+		out = out[:f.Limit]
+	}
+	return out, nil
+}
+
+// ticketOrder is the order of Store.Tickets: open, then answered, then the
+// rest; within each, by due date (undated last), then by id.
+func ticketOrder(a, b *Ticket) int {
+	rank := func(t *Ticket) int {
+		switch t.Status {
+		case TicketOpen:
+			return 0
+		case TicketAnswered:
+			return 1
+		}
+		return 2
+	}
+	if c := rank(a) - rank(b); c != 0 {
+		return c
+	}
+	if a.Due.IsSet() != b.Due.IsSet() {
+		return boolRank(!a.Due.IsSet()) - boolRank(!b.Due.IsSet())
+	}
+	if c := a.Due.Compare(b.Due.Time); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.ID, b.ID)
 }
 
 // TicketUpdate is a change to a ticket from the ticket page or the API.

@@ -230,6 +230,27 @@ func TestTicketLoop(t *testing.T) {
 	if _, err := f.h.Ticket(ctx, tk.ID, f.operator); err != nil {
 		t.Errorf("the operator who opened the ticket cannot read it: %v", err)
 	}
+	// The operator follows the tickets they sent, though they belong to
+	// no department; an official of another department sees theirs plus
+	// the ones they sent.
+	if mine, err := f.h.Tickets(ctx, handbook.TicketFilter{}, f.operator); err != nil || len(mine) != 1 || mine[0].ID != tk.ID {
+		t.Errorf("Tickets(operator who opened it) = %v, %v; want ticket %d", mine, err, tk.ID)
+	}
+	qc := &handbook.Question{Query: "đăng ký tạm trú cho người thuê trọ", Results: []string{"procedures/cu-tru/dang-ky-tam-tru#card"}}
+	f.h.Log(ctx, qc)
+	tc, err := f.h.OpenTicket(ctx, qc.ID, "", f.tuphap)
+	if err != nil || tc.Department != "Công an tỉnh" {
+		t.Fatalf("ticket sent by Sở Tư pháp = %+v, %v; want one for Công an tỉnh", tc, err)
+	}
+	if mine, err := f.h.Tickets(ctx, handbook.TicketFilter{}, f.tuphap); err != nil || len(mine) != 2 || mine[0].ID != tk.ID || mine[1].ID != tc.ID {
+		t.Errorf("Tickets(tuphap) = %v, %v; want its department's %d, then the one it sent %d", mine, err, tk.ID, tc.ID)
+	}
+	if mine, err := f.h.Tickets(ctx, handbook.TicketFilter{Limit: 1}, f.tuphap); err != nil || len(mine) != 1 {
+		t.Errorf("Tickets(tuphap, limit 1) = %v, %v; want one", mine, err)
+	}
+	if mine, _ := f.h.Tickets(ctx, handbook.TicketFilter{}, f.congan); len(mine) != 1 || mine[0].ID != tc.ID {
+		t.Errorf("Tickets(congan) = %v, want the ticket routed to it", mine)
+	}
 	if _, err := f.h.UpdateTicket(ctx, tk.ID, handbook.TicketUpdate{Answer: "x"}, f.operator); handbook.ErrorCode(err) != handbook.Forbidden {
 		t.Errorf("UpdateTicket(operator) error = %v, want forbidden", err)
 	}
@@ -360,18 +381,19 @@ func TestAnalytics(t *testing.T) {
 	f := newHotline(t)
 	ctx := t.Context()
 	day := f.clock.t // 25/11 09:00 in Vietnam
-	log := func(at time.Time, query string, hits int, answerable bool, latency time.Duration, results ...string) {
+	log := func(at time.Time, query string, hits int, answerable bool, latency time.Duration, results ...string) *handbook.Question {
 		q := &handbook.Question{Time: at, Query: query, Hits: hits, Answerable: answerable, Latency: latency, Results: results}
 		if err := f.h.Log(ctx, q); err != nil {
 			t.Fatal(err)
 		}
+		return q
 	}
 	log(day, "đăng ký khai sinh", 5, true, 10*time.Millisecond, "procedures/ho-tich/dang-ky-khai-sinh#card")
 	log(day.Add(time.Minute), "dang ky khai sinh", 5, true, 30*time.Millisecond, "procedures/ho-tich/dang-ky-khai-sinh#card")
 	log(day.Add(2*time.Minute), "tách hộ", 2, false, 20*time.Millisecond, "procedures/cu-tru/tach-ho#card")
 	log(day.Add(3*time.Minute), "xin phép bay flycam", 0, false, 40*time.Millisecond)
 	// 16:59 UTC on the 26th is 23:59 in Vietnam: still the 26th; 17:01 is the 27th.
-	log(time.Date(2026, 11, 26, 16, 59, 0, 0, time.UTC), "tách hộ", 2, false, 50*time.Millisecond, "procedures/cu-tru/tach-ho#card")
+	lastTachHo := log(time.Date(2026, 11, 26, 16, 59, 0, 0, time.UTC), "tách hộ", 2, false, 50*time.Millisecond, "procedures/cu-tru/tach-ho#card")
 	log(time.Date(2026, 11, 27, 17, 1, 0, 0, time.UTC), "ngoài khoảng", 1, true, time.Second)
 	q := &handbook.Question{Query: "tạm trú", Results: []string{"procedures/cu-tru/dang-ky-tam-tru#card"}, Time: day}
 	f.h.Log(ctx, q)
@@ -379,19 +401,24 @@ func TestAnalytics(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.h.AddFeedback(ctx, &handbook.Feedback{QuestionID: q.ID, Useful: true, Time: day}, nil)
+	flycam := &handbook.Question{Query: "xin phép bay flycam ở đâu", Time: day.Add(4 * time.Minute)}
+	f.h.Log(ctx, flycam)
+	if _, err := f.h.AddFeedback(ctx, &handbook.Feedback{QuestionID: flycam.ID, Useful: false, Comment: "không có gì", Time: day.Add(5 * time.Minute)}, nil); err != nil {
+		t.Fatal(err)
+	}
 	f.clock.t = day.AddDate(0, 0, 10) // the ticket is overdue now
 
 	a, err := f.h.Analytics(ctx, handbook.MustDate("2026-11-25"), handbook.MustDate("2026-11-27"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.Questions != 6 || a.ZeroResults != 2 || a.Unanswerable != 4 || a.Useful != 1 || a.NotUseful != 0 {
+	if a.Questions != 7 || a.ZeroResults != 3 || a.Unanswerable != 5 || a.Useful != 1 || a.NotUseful != 1 {
 		t.Errorf("totals = %d questions, %d zero, %d unanswerable, %d/%d feedback", a.Questions, a.ZeroResults, a.Unanswerable, a.Useful, a.NotUseful)
 	}
 	if a.MedianLatency != 20*time.Millisecond {
 		t.Errorf("median latency = %s, want 20ms", a.MedianLatency)
 	}
-	if len(a.Days) != 2 || a.Days[0].Questions != 5 || a.Days[1].Questions != 1 || a.Days[1].Day != handbook.MustDate("2026-11-26") {
+	if len(a.Days) != 2 || a.Days[0].Questions != 6 || a.Days[1].Questions != 1 || a.Days[1].Day != handbook.MustDate("2026-11-26") {
 		t.Errorf("days = %+v", a.Days)
 	}
 	if len(a.TopQueries) < 2 || a.TopQueries[0].Count != 2 || a.TopQueries[1].Count != 2 {
@@ -399,6 +426,24 @@ func TestAnalytics(t *testing.T) {
 	}
 	if len(a.Unanswered) == 0 || a.Unanswered[0].Query != "tách hộ" || a.Unanswered[0].Unanswerable != 2 {
 		t.Errorf("unanswered = %+v", a.Unanswered)
+	}
+	// Each query names its latest log entry (a ticket is opened from it)
+	// and the ticket already opened for it.
+	for _, u := range a.Unanswered {
+		lq, err := f.store.Question(ctx, u.QuestionID)
+		if err != nil || handbook.Fold(lq.Query) != handbook.Fold(u.Query) {
+			t.Errorf("unanswered %q names question %d: %+v, %v", u.Query, u.QuestionID, lq, err)
+		}
+		if (u.Query == "tạm trú") != (u.TicketID != 0) {
+			t.Errorf("unanswered %q: ticket %d; only tạm trú has one", u.Query, u.TicketID)
+		}
+		if u.Query == "tách hộ" && u.QuestionID != lastTachHo.ID {
+			t.Errorf("tách hộ names entry %d, want the latest %d", u.QuestionID, lastTachHo.ID)
+		}
+	}
+	if len(a.Complaints) != 1 || a.Complaints[0].QuestionID != flycam.ID || a.Complaints[0].Query != flycam.Query ||
+		a.Complaints[0].Comment != "không có gì" || a.Complaints[0].Role != handbook.RolePublic || a.Complaints[0].TicketID != 0 {
+		t.Errorf("complaints = %+v, want the public's not-useful verdict on the flycam question", a.Complaints)
 	}
 	var police handbook.GroupStat
 	for _, g := range a.Departments {
@@ -440,5 +485,49 @@ func TestRoles(t *testing.T) {
 	disabled := &handbook.User{Role: handbook.RoleAdmin, Disabled: true}
 	if got := handbook.RoleOf(disabled); got != handbook.RolePublic {
 		t.Errorf("RoleOf(disabled admin) = %q, want public", got)
+	}
+}
+
+// TestPromoteKeepsInternalCitationsInternal: an answer that cites internal
+// content becomes an internal FAQ page by default, and cannot be made
+// public (the page would show the internal document's name and sources).
+func TestPromoteKeepsInternalCitationsInternal(t *testing.T) {
+	f := newHotline(t)
+	ctx := t.Context()
+	files := map[string]string{"technology/mat-mang.md": `---
+title: Quy trình nội bộ khi mất mạng
+kind: guide
+audience: internal
+owner: Sở Tư pháp
+sources: ["https://noibo.example.gov.vn/mat-mang"]
+---
+
+## Mã khẩn cấp
+
+Ghi sổ theo dõi rồi nhập lại khi có mạng.
+`}
+	f.lib = handbook.NewLibrary(append(f.lib.All(), parseFiles(t, files)...), nil, nil)
+	q := &handbook.Question{Query: "mất mạng thì tiếp nhận hồ sơ khai sinh thế nào", Results: []string{"procedures/ho-tich/dang-ky-khai-sinh#card"}}
+	f.h.Log(ctx, q)
+	tk, err := f.h.OpenTicket(ctx, q.ID, "", f.operator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk, err = f.h.UpdateTicket(ctx, tk.ID, handbook.TicketUpdate{Answer: "Ghi sổ theo dõi, nhập lại khi có mạng.",
+		Citations: []handbook.Reference{{Doc: "technology/mat-mang", Article: "ma-khan-cap"}, {Doc: "luat-ho-tich-2014", Article: "dieu-16"}}}, f.tuphap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, file, err := f.h.PrepareFAQ(ctx, tk.ID, handbook.PromoteRequest{Title: "Mất mạng thì tiếp nhận hồ sơ khai sinh thế nào?"}, f.editor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, _, err := markdown.Parse(file.Path, file.Data)
+	if err != nil || doc.Audience != handbook.AudienceInternal {
+		t.Errorf("FAQ citing internal content: audience %q, %v; want internal\n%s", doc.Audience, err, file.Data)
+	}
+	_, _, err = f.h.PrepareFAQ(ctx, tk.ID, handbook.PromoteRequest{Title: "Mất mạng thì tiếp nhận hồ sơ khai sinh thế nào?", Audience: handbook.AudiencePublic}, f.editor)
+	if handbook.ErrorCode(err) != handbook.Invalid || !strings.Contains(handbook.ErrorMessage(err), "technology/mat-mang") {
+		t.Errorf("public FAQ citing internal content: error = %v, want invalid naming the document", err)
 	}
 }

@@ -27,6 +27,7 @@ func Lint(lib *Library, today Date) []Problem {
 		lintExpiredBasis,
 		lintAbolishedBodies,
 		lintFAQExpiry,
+		lintTemplate, // draft.go
 	}
 	var out []Problem
 	for _, d := range lib.All() {

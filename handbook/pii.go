@@ -10,14 +10,21 @@ const (
 	MaskPhone = "[SĐT]"
 	MaskCCCD  = "[CCCD]"
 	MaskEmail = "[email]"
+	MaskCMND  = "[CMND]"
 )
 
 var emailRE = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}`)
 
+// cmndRE finds a 9-digit number that the text names as an old identity card
+// (chứng minh nhân dân, still quoted by callers) just before it. Nine
+// digits alone are too common (amounts, file numbers) to mask without it.
+var cmndRE = regexp.MustCompile(`(?i)(?:cmnd|cmt|ch[ứu]ng minh(?: nh[âa]n d[âa]n| th[ưu])?)[^0-9\n]{0,20}?(\d{3}[ .-]?\d{3}[ .-]?\d{3})`)
+
 // MaskPII replaces the personal data that callers read out on the hotline
 // before a question, comment or note is stored: e-mail addresses, 12-digit
 // citizen identity numbers (số định danh cá nhân on the CCCD, Luật Căn cước
-// 2023) and Vietnamese phone numbers (10-digit mobile and 11-digit landline
+// 2023), 9-digit numbers of old identity cards (CMND) when the text says so,
+// and Vietnamese phone numbers (10-digit mobile and 11-digit landline
 // numbers starting with 0, or with +84/84 instead of the 0). Digit groups
 // may be separated by single spaces, dots or dashes ("0912 345 678").
 // Shorter numbers (hotlines such as 1900 xxxx, procedure codes, dates, legal
@@ -25,6 +32,7 @@ var emailRE = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0
 // are the question.
 func MaskPII(s string) string {
 	s = emailRE.ReplaceAllString(s, MaskEmail)
+	s = maskCMND(s)
 	if !strings.ContainsAny(s, "0123456789") {
 		return s
 	}
@@ -54,6 +62,28 @@ func MaskPII(s string) string {
 		b.WriteString(s[i : i+end])
 		i += end
 	}
+	return b.String()
+}
+
+// maskCMND replaces the numbers cmndRE finds, unless they run on into more
+// digits (then they are something else, or a CCCD masked after).
+func maskCMND(s string) string {
+	ms := cmndRE.FindAllStringSubmatchIndex(s, -1)
+	if ms == nil {
+		return s
+	}
+	var b strings.Builder
+	last := 0
+	for _, m := range ms {
+		start, end := m[2], m[3]
+		if end < len(s) && (isDigit(s[end]) || end+1 < len(s) && strings.IndexByte(" .-", s[end]) >= 0 && isDigit(s[end+1])) {
+			continue
+		}
+		b.WriteString(s[last:start])
+		b.WriteString(MaskCMND)
+		last = end
+	}
+	b.WriteString(s[last:])
 	return b.String()
 }
 

@@ -3,6 +3,7 @@ package handbook
 import (
 	"context"
 	"errors"
+	"fmt"
 	"html"
 	"math"
 	"slices"
@@ -19,8 +20,20 @@ type SearchRequest struct {
 	Filter Filter
 	// Mode chooses the retrieval paths: "" or "hybrid" (vectors when an
 	// embedder is configured), "lexical", or "vector" (for evaluation).
+	// Anything else is Invalid.
 	Mode string
 }
+
+// Search modes of SearchRequest.Mode and SearchResult.Mode.
+const (
+	ModeHybrid  = "hybrid"
+	ModeLexical = "lexical"
+	ModeVector  = "vector"
+)
+
+// DegradedNotice is SearchResult.Degraded when the semantic half could not
+// be used: the reader learns that results rest on keywords alone.
+const DegradedNotice = "Tìm kiếm ngữ nghĩa tạm thời không khả dụng; kết quả chỉ dựa trên từ khóa."
 
 // SearchResult is what Retriever.Search returns.
 type SearchResult struct {
@@ -32,7 +45,10 @@ type SearchResult struct {
 	// Degraded explains, in Vietnamese, why a path was skipped (e.g. the
 	// embedding service did not answer); empty when all went well.
 	Degraded string
-	Took     time.Duration
+	// VectorErr is the precise cause of Degraded, for logs; nil when the
+	// vector path was skipped without trying (after a recent failure).
+	VectorErr error `json:"-"`
+	Took      time.Duration
 }
 
 // MaxLimit bounds SearchRequest.Limit.
@@ -56,12 +72,31 @@ type Retriever struct {
 	// Candidates is how many lexical hits are reranked; 0 means
 	// DefaultCandidates for the size of the knowledge base.
 	Candidates int
-	// EmbedTimeout bounds the query embedding so that a slow embedder
-	// degrades to lexical results instead of stalling the search.
+	// EmbedTimeout bounds the vector path of one search (query embedding
+	// and vector store) so that a slow embedder or database degrades to
+	// lexical results instead of stalling the search; 0 means
+	// DefaultEmbedTimeout.
 	EmbedTimeout time.Duration
+	// EmbedCooldown is how long searches skip the vector path after it
+	// failed, answering from keywords at once instead of each waiting for
+	// a service that is down; 0 means DefaultEmbedCooldown, negative none.
+	EmbedCooldown time.Duration
+	// Library, when set, returns the current documents: vector hits are
+	// checked against them (the document still exists and passes the
+	// filter with its current audience, status and dates), because a
+	// vector store can lag behind the content (a failed or pending
+	// embedding run, replicas sharing pgvector).
+	Library func() *Library
 
-	analyzer atomic.Pointer[Analyzer]
+	analyzer  atomic.Pointer[Analyzer]
+	skipUntil atomic.Int64 // unix nanoseconds; vector path skipped before
 }
+
+// Defaults of Retriever.EmbedTimeout and EmbedCooldown.
+const (
+	DefaultEmbedTimeout  = 3 * time.Second
+	DefaultEmbedCooldown = 30 * time.Second
+)
 
 // SetAnalyzer installs the analyzer (thesaurus and vocabulary) used for
 // queries; called whenever the library is reloaded.
@@ -87,9 +122,21 @@ func (r *Retriever) Search(ctx context.Context, req SearchRequest) (*SearchResul
 		limit = 10
 	}
 	limit = min(limit, MaxLimit)
-	hits, mode, degraded, err := r.retrieve(ctx, q, req.Filter, limit, req.Mode)
+	switch req.Mode {
+	case "", ModeHybrid, ModeLexical, ModeVector:
+	default:
+		return nil, Errorf(Invalid, "Chế độ tìm kiếm không hợp lệ: dùng hybrid, lexical hoặc vector.", "bad search mode %q", req.Mode)
+	}
+	hits, mode, vecErr, err := r.retrieve(ctx, q, req.Filter, limit, req.Mode)
 	if err != nil {
 		return nil, err
+	}
+	degraded := ""
+	if mode == ModeLexical && vecErr != nil {
+		degraded = DegradedNotice
+		if errors.Is(vecErr, errSkipped) {
+			vecErr = nil
+		}
 	}
 	at := req.Filter.At
 	if !at.IsSet() {
@@ -106,6 +153,7 @@ func (r *Retriever) Search(ctx context.Context, req SearchRequest) (*SearchResul
 		Answerable: Answerable(q, hits),
 		Mode:       mode,
 		Degraded:   degraded,
+		VectorErr:  vecErr,
 		Took:       time.Since(start),
 	}, nil
 }
@@ -125,27 +173,51 @@ func DefaultCandidates(n int) int {
 	return min(int(40*math.Sqrt(float64(n)/10000)), 160)
 }
 
-// Retrieve returns ranked hits for an analysed query (no snippets).
-func (r *Retriever) retrieve(ctx context.Context, q Query, f Filter, limit int, want string) ([]Hit, string, string, error) {
+// errSkipped is the vector path's error while it cools down after a
+// failure.
+var errSkipped = errors.New("vector search skipped after a recent failure")
+
+// retrieve returns ranked hits for an analysed query (no snippets), the mode
+// used and, when the vector path was wanted but failed, why.
+func (r *Retriever) retrieve(ctx context.Context, q Query, f Filter, limit int, want string) (hits []Hit, mode string, vecErr, err error) {
 	n := r.Candidates
 	if n <= 0 {
 		n = DefaultCandidates(r.Analyzer().N)
 	}
 	n = max(n, limit)
 	hasVectors := r.Embedder != nil && r.Vectors != nil
-	if want == "vector" {
+	if want == ModeVector {
 		if !hasVectors {
-			return nil, "", "", Errorf(Invalid, "Chưa cấu hình tìm kiếm ngữ nghĩa (embedding).", "vector mode without an embedder")
+			return nil, "", nil, Errorf(Invalid, "Chưa cấu hình tìm kiếm ngữ nghĩa (embedding).", "vector mode without an embedder")
 		}
 		vec, err := r.nearest(ctx, q, f, n)
 		if err != nil {
-			return nil, "", "", err
+			if ctx.Err() != nil {
+				return nil, "", nil, ctx.Err()
+			}
+			return nil, "", nil, Errorf(Unavailable, DegradedNotice, "vector search: %v", err)
 		}
-		return truncate(dedupe(vec), limit), "vector", "", nil
+		return truncate(dedupe(vec), limit), ModeVector, nil, nil
+	}
+	// The vector path (a network call to the embedding model) runs while
+	// the keyword index is searched.
+	type vecResult struct {
+		hits []Hit
+		err  error
+	}
+	var vecDone chan vecResult
+	if hasVectors && want != ModeLexical {
+		vecDone = make(chan vecResult, 1)
+		vctx, cancel := context.WithCancel(ctx)
+		defer cancel() // stops it when the keyword search fails
+		go func() {
+			hits, err := r.nearest(vctx, q, f, n)
+			vecDone <- vecResult{hits, err}
+		}()
 	}
 	lex, err := r.Keyword.Search(ctx, q, f, n)
 	if err != nil {
-		return nil, "", "", err
+		return nil, "", nil, err
 	}
 	if len(q.Docs) > 0 {
 		// The question names texts by number: look in them directly, in
@@ -154,22 +226,22 @@ func (r *Retriever) retrieve(ctx context.Context, q Query, f Filter, limit int, 
 		named.Docs, named.AllDates = q.Docs, true
 		more, err := r.Keyword.Search(ctx, q, named, n)
 		if err != nil {
-			return nil, "", "", err
+			return nil, "", nil, err
 		}
 		lex = mergeHits(lex, more)
 	}
 	lex = dedupe(Rerank(q, lex))
-	if !hasVectors || want == "lexical" {
-		return truncate(lex, limit), "lexical", "", nil
+	if vecDone == nil {
+		return truncate(lex, limit), ModeLexical, nil, nil
 	}
-	vec, err := r.nearest(ctx, q, f, n)
-	if err != nil {
+	v := <-vecDone
+	if v.err != nil {
 		if ctx.Err() != nil {
-			return nil, "", "", ctx.Err()
+			return nil, "", nil, ctx.Err()
 		}
-		return truncate(lex, limit), "lexical", "Tìm kiếm ngữ nghĩa tạm thời không khả dụng; kết quả chỉ dựa trên từ khóa.", nil
+		return truncate(lex, limit), ModeLexical, v.err, nil
 	}
-	return truncate(dedupe(Fuse(r.Fusion, lex, dedupe(vec))), limit), "hybrid", "", nil
+	return truncate(dedupe(Fuse(r.Fusion, lex, dedupe(v.hits))), limit), ModeHybrid, nil, nil
 }
 
 // dedupe keeps the best chunk of each place a reader would open: one per
@@ -197,21 +269,80 @@ func dedupe(hits []Hit) []Hit {
 	return out
 }
 
+// nearest embeds the query and searches the vector store, within
+// EmbedTimeout. A failure starts the cool-down; during it nearest returns
+// errSkipped without trying.
 func (r *Retriever) nearest(ctx context.Context, q Query, f Filter, n int) ([]Hit, error) {
+	if until := r.skipUntil.Load(); until != 0 && time.Now().UnixNano() < until {
+		return nil, errSkipped
+	}
 	timeout := r.EmbedTimeout
 	if timeout <= 0 {
-		timeout = 3 * time.Second
+		timeout = DefaultEmbedTimeout
 	}
-	ectx, cancel := context.WithTimeout(ctx, timeout)
+	vctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	vs, err := r.Embedder.Embed(ectx, []string{q.Raw})
-	if err != nil {
+	hits, err := r.searchVectors(vctx, q, f, n)
+	if err != nil && ctx.Err() == nil {
+		// Not the caller giving up: the embedder or the store failed.
+		if cool := r.EmbedCooldown; cool >= 0 {
+			if cool == 0 {
+				cool = DefaultEmbedCooldown
+			}
+			r.skipUntil.Store(time.Now().Add(cool).UnixNano())
+		}
 		return nil, err
 	}
-	if len(vs) != 1 || len(vs[0]) == 0 {
-		return nil, errors.New("embedder returned no vector")
+	if err == nil {
+		r.skipUntil.Store(0)
 	}
-	return r.Vectors.Nearest(ctx, vs[0], f, n)
+	return hits, err
+}
+
+func (r *Retriever) searchVectors(ctx context.Context, q Query, f Filter, n int) ([]Hit, error) {
+	vs, err := r.Embedder.Embed(ctx, []string{q.Raw})
+	if err != nil {
+		return nil, fmt.Errorf("embed query: %w", err)
+	}
+	if len(vs) != 1 {
+		return nil, fmt.Errorf("embedder returned %d vectors for one query", len(vs))
+	}
+	if err := CheckVector(vs[0]); err != nil {
+		return nil, fmt.Errorf("embed query: %w", err)
+	}
+	hits, err := r.Vectors.Nearest(ctx, vs[0], f, n)
+	if err != nil {
+		return nil, fmt.Errorf("vector search: %w", err)
+	}
+	return r.current(hits, f), nil
+}
+
+// current drops vector hits whose document is gone or, with its current
+// metadata, no longer passes f, and refreshes the metadata of the others;
+// without Library it returns hits as they are.
+func (r *Retriever) current(hits []Hit, f Filter) []Hit {
+	if r.Library == nil {
+		return hits
+	}
+	lib := r.Library()
+	if lib == nil {
+		return hits
+	}
+	out := hits[:0]
+	for _, h := range hits {
+		d, ok := lib.Doc(h.DocID)
+		if !ok {
+			continue
+		}
+		c := Chunk{ID: h.ChunkID, DocID: d.ID, Kind: d.Kind, Field: d.Field(), Audience: d.Audience, Status: d.Status,
+			ValidFrom: d.ValidFrom(), ValidTo: d.ValidTo()}
+		if !f.Allows(&c) {
+			continue
+		}
+		h.Kind, h.Title, h.Field, h.Audience, h.ValidFrom, h.ValidTo = c.Kind, d.Title, c.Field, c.Audience, c.ValidFrom, c.ValidTo
+		out = append(out, h)
+	}
+	return out
 }
 
 func truncate(h []Hit, n int) []Hit {

@@ -2,6 +2,8 @@ package handbook
 
 import (
 	"context"
+	"fmt"
+	"math"
 	"slices"
 )
 
@@ -82,11 +84,37 @@ type Vector struct {
 	Values []float32
 }
 
+// CheckVector reports why v cannot be an embedding: empty, a NaN or
+// infinite value, or all zeros (no direction, so no cosine). The error wraps
+// ErrInvalid. Embedders and vector stores call it so that a model returning
+// garbage is caught where it enters, not as NaN scores at query time.
+func CheckVector(v []float32) error {
+	if len(v) == 0 {
+		return fmt.Errorf("empty vector: %w", ErrInvalid)
+	}
+	zero := true
+	for i, x := range v {
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return fmt.Errorf("vector value %d is %v: %w", i, x, ErrInvalid)
+		}
+		zero = zero && x == 0
+	}
+	if zero {
+		return fmt.Errorf("vector of %d zeros: %w", len(v), ErrInvalid)
+	}
+	return nil
+}
+
 // VectorStore is nearest-neighbour search over chunk embeddings.
 type VectorStore interface {
+	// Upsert adds or replaces vectors by chunk id. A vector that fails
+	// CheckVector is ErrInvalid; one of another dimension than the
+	// store's, ErrConflict.
 	Upsert(ctx context.Context, vs []Vector) error
 	DeleteDocument(ctx context.Context, docID string) error
-	// Nearest returns up to k chunks closest to q (cosine) that pass f.
+	// Nearest returns up to k chunks closest to q (cosine) that pass f,
+	// best first, with Score the cosine similarity. A query that fails
+	// CheckVector is ErrInvalid; one of another dimension, ErrConflict.
 	Nearest(ctx context.Context, q []float32, f Filter, k int) ([]Hit, error)
 }
 

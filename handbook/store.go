@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"path"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -283,7 +284,10 @@ type TicketFilter struct {
 	Department string
 	AssigneeID int64
 	QuestionID int64
-	Limit      int // default 200
+	// CreatedBy selects the tickets a user opened (the operator who sent
+	// the question follows its answer).
+	CreatedBy int64
+	Limit     int // default 200
 }
 
 // Promotion records an FAQ page made from a ticket.
@@ -372,5 +376,38 @@ type Store interface {
 	// Promotions lists every promotion, oldest first.
 	Promotions(ctx context.Context) ([]*Promotion, error)
 
+	// AddLoginFailure counts a failed sign-in under key (an opaque hash)
+	// at time at and returns the new count: it restarts at 1 when the
+	// previous failure under key is window or more before at. Counts whose
+	// last failure is window or more before at are dropped. Replicas that
+	// share the store share the counts, so guesses spread over them add up.
+	AddLoginFailure(ctx context.Context, key string, at time.Time, window time.Duration) (int, error)
+	// LoginFailures returns the count under key and the time of its last
+	// failure; 0 and the zero time when there is none.
+	LoginFailures(ctx context.Context, key string) (int, time.Time, error)
+	// ClearLoginFailures forgets key (after a successful sign-in).
+	ClearLoginFailures(ctx context.Context, key string) error
+
 	Close() error
+}
+
+// CheckMigrations compares the migrations a database has applied (file
+// names) with the ones this binary carries (paths or names): a database
+// that lists one this binary lacks was upgraded by a newer handbook, and
+// running on it could corrupt data, so both stores refuse to open it.
+// Names with a "/" are other packages' ("pgvector/0001_init.sql", which
+// shares the PostgreSQL table) and are not compared.
+func CheckMigrations(applied, known []string) error {
+	have := map[string]bool{}
+	for _, k := range known {
+		have[path.Base(k)] = true
+	}
+	for _, a := range applied {
+		if !have[a] && !strings.Contains(a, "/") {
+			return Errorf(Conflict,
+				"Cơ sở dữ liệu đã được nâng cấp bởi một phiên bản Sổ tay mới hơn (bước "+a+"). Hãy chạy phiên bản mới hơn, hoặc khôi phục bản sao lưu trước khi nâng cấp.",
+				"database has migration %s that this binary does not know", a)
+		}
+	}
+	return nil
 }

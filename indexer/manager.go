@@ -50,7 +50,9 @@ type Stats struct {
 	Took      time.Duration
 }
 
-// Progress reports indexing progress: done of total chunks.
+// Progress reports indexing progress: done of total chunks in a stage
+// ("index", "compact", "embed"). Each stage reports 0 first, then after each
+// batch.
 type Progress func(stage string, done, total int)
 
 // Manager owns the on-disk keyword index under Dir and serves searches from
@@ -231,6 +233,9 @@ func (m *Manager) rebuild(ctx context.Context, lib *handbook.Library) (Stats, er
 
 func (m *Manager) indexChunks(ctx context.Context, kw Keyword, chunks []handbook.Chunk) error {
 	const step = 1000
+	if m.Progress != nil && len(chunks) > 0 {
+		m.Progress("index", 0, len(chunks))
+	}
 	for i := 0; i < len(chunks); i += step {
 		if err := kw.Index(ctx, chunks[i:min(i+step, len(chunks))]); err != nil {
 			return err

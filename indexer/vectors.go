@@ -1,18 +1,13 @@
 package indexer
 
 import (
-	"bufio"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"sort"
-	"sync"
 
 	"sotay/handbook"
 )
@@ -26,16 +21,25 @@ type EmbedCache interface {
 
 // VectorSync keeps a vector store in step with the library: documents whose
 // hash changed are re-embedded (from the cache when possible), removed ones
-// deleted. A manifest of document hashes is written after every batch, so an
-// interrupted run resumes where it stopped without re-embedding anything.
+// deleted. A manifest of document hashes records what the store durably
+// holds, so an interrupted run resumes where it stopped; the embedding cache
+// is written after every batch, so even what the manifest does not yet
+// record is never embedded twice.
 type VectorSync struct {
 	Store    handbook.VectorStore
 	Embedder handbook.Embedder
 	Cache    EmbedCache
 	// Manifest is the path of the JSON manifest (document id → hash).
 	Manifest string
-	// Save persists the store after a sync (memvec snapshot); optional.
-	Save      func() error
+	// Save persists a store that is not durable by itself (the memvec
+	// snapshot). When set, the manifest is written only after Save, at the
+	// end of a sync or when it is interrupted: a process killed in between
+	// leaves the previous manifest, and the next run takes the missing
+	// vectors from the cache. Without Save every batch is assumed durable
+	// when Upsert returns (pgvector) and the manifest follows each batch.
+	Save func() error
+	// BatchSize is how many chunks go to the embedder at once (64 by
+	// default): the unit of caching, so of what an interruption can cost.
 	BatchSize int
 }
 
@@ -45,11 +49,24 @@ type embedJob struct {
 }
 
 // Sync embeds what changed and returns the number of chunks sent to the
-// embedder.
-func (v *VectorSync) Sync(ctx context.Context, lib *handbook.Library, progress Progress) (int, error) {
+// embedder. progress, when set, is called before the first batch and after
+// each with the chunks done of those to embed (stage "embed").
+func (v *VectorSync) Sync(ctx context.Context, lib *handbook.Library, progress Progress) (_ int, err error) {
 	man, err := v.readManifest()
 	if err != nil {
 		return 0, err
+	}
+	dirty := false
+	if v.Save != nil {
+		// An interrupted run still saves what it finished.
+		defer func() {
+			if !dirty {
+				return
+			}
+			if serr := v.checkpoint(man); serr != nil && err == nil {
+				err = serr
+			}
+		}()
 	}
 	var removed []string
 	for id := range man {
@@ -63,6 +80,7 @@ func (v *VectorSync) Sync(ctx context.Context, lib *handbook.Library, progress P
 			return 0, err
 		}
 		delete(man, id)
+		dirty = true
 	}
 	var jobs []embedJob
 	total := 0
@@ -74,12 +92,12 @@ func (v *VectorSync) Sync(ctx context.Context, lib *handbook.Library, progress P
 		jobs = append(jobs, embedJob{doc: d, chunks: cs})
 		total += len(cs)
 	}
-	batch := v.BatchSize
-	if batch <= 0 {
-		batch = 64
-	}
+	batch := v.batch()
 	embedded, done := 0, 0
 	model := v.Embedder.Model()
+	if progress != nil && total > 0 {
+		progress("embed", 0, total) // the stage starts: its clock too
+	}
 	// Group documents into batches of about `batch` chunks; each group is
 	// embedded, stored and recorded in the manifest before the next.
 	for start := 0; start < len(jobs); {
@@ -92,6 +110,16 @@ func (v *VectorSync) Sync(ctx context.Context, lib *handbook.Library, progress P
 			end++
 		}
 		group := jobs[start:end]
+		// The old vectors go first: if embedding fails, a changed document
+		// has no vectors (keyword search still finds it) rather than stale
+		// ones whose text or audience is no longer true.
+		for _, j := range group {
+			if err := v.Store.DeleteDocument(ctx, j.doc.ID); err != nil {
+				return embedded, err
+			}
+			delete(man, j.doc.ID)
+			dirty = true
+		}
 		var chunks []handbook.Chunk
 		for _, j := range group {
 			chunks = append(chunks, j.chunks...)
@@ -101,19 +129,16 @@ func (v *VectorSync) Sync(ctx context.Context, lib *handbook.Library, progress P
 			return embedded, err
 		}
 		embedded += k
-		for _, j := range group {
-			if err := v.Store.DeleteDocument(ctx, j.doc.ID); err != nil {
-				return embedded, err
-			}
-		}
 		if err := v.Store.Upsert(ctx, vecs); err != nil {
 			return embedded, err
 		}
 		for _, j := range group {
 			man[j.doc.ID] = j.doc.Hash
 		}
-		if err := v.writeManifest(man); err != nil {
-			return embedded, err
+		if v.Save == nil {
+			if err := v.writeManifest(man); err != nil {
+				return embedded, err
+			}
 		}
 		done += len(chunks)
 		if progress != nil {
@@ -121,12 +146,28 @@ func (v *VectorSync) Sync(ctx context.Context, lib *handbook.Library, progress P
 		}
 		start = end
 	}
-	if v.Save != nil && (len(jobs) > 0 || len(removed) > 0) {
-		if err := v.Save(); err != nil {
-			return embedded, fmt.Errorf("save vector store: %w", err)
+	if v.Save == nil && len(removed) > 0 && len(jobs) == 0 {
+		if err := v.writeManifest(man); err != nil {
+			return embedded, err
 		}
 	}
 	return embedded, nil
+}
+
+// batch is BatchSize, 64 by default.
+func (v *VectorSync) batch() int {
+	if v.BatchSize <= 0 {
+		return 64
+	}
+	return v.BatchSize
+}
+
+// checkpoint saves the store, then the manifest that describes it.
+func (v *VectorSync) checkpoint(man map[string]string) error {
+	if err := v.Save(); err != nil {
+		return fmt.Errorf("save vector store: %w", err)
+	}
+	return v.writeManifest(man)
 }
 
 // embed returns a vector per chunk, from the cache or the embedder, and how
@@ -151,16 +192,21 @@ func (v *VectorSync) embed(ctx context.Context, model string, chunks []handbook.
 			missing = append(missing, i)
 		}
 	}
-	if len(texts) > 0 {
-		out, err := v.Embedder.Embed(ctx, texts)
+	// One embedding request's worth at a time, each cached as soon as it
+	// comes back: a run interrupted in the middle of a long document
+	// keeps what was already embedded.
+	step := v.batch()
+	for lo := 0; lo < len(texts); lo += step {
+		hi := min(lo+step, len(texts))
+		out, err := v.Embedder.Embed(ctx, texts[lo:hi])
 		if err != nil {
-			return nil, 0, fmt.Errorf("embed %d chunks: %w", len(texts), err)
+			return nil, 0, fmt.Errorf("embed %d chunks: %w", hi-lo, err)
 		}
-		if len(out) != len(texts) {
-			return nil, 0, fmt.Errorf("embedder returned %d vectors for %d texts: %w", len(out), len(texts), handbook.ErrUnavailable)
+		if len(out) != hi-lo {
+			return nil, 0, fmt.Errorf("embedder returned %d vectors for %d texts: %w", len(out), hi-lo, handbook.ErrUnavailable)
 		}
 		fresh := map[string][]float32{}
-		for j, i := range missing {
+		for j, i := range missing[lo:hi] {
 			cached[hashes[i]] = out[j]
 			fresh[hashes[i]] = out[j]
 		}
@@ -207,127 +253,4 @@ func (v *VectorSync) writeManifest(man map[string]string) error {
 		return err
 	}
 	return WriteFileAtomic(v.Manifest, b)
-}
-
-// FileCache is an EmbedCache in an append-only file of binary records
-// (key length, key, dimension, float32 values, little-endian): Put appends
-// and fsyncs, Open replays. A torn last record (crash mid-write) is ignored.
-type FileCache struct {
-	mu   sync.Mutex
-	path string
-	data map[string][]float32 // model + "\x00" + hash
-}
-
-// OpenFileCache loads the cache at path (a missing file is an empty cache).
-func OpenFileCache(path string) (*FileCache, error) {
-	c := &FileCache{path: path, data: map[string][]float32{}}
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return c, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("open embedding cache: %w", err)
-	}
-	defer f.Close()
-	r := bufio.NewReader(f)
-	for {
-		key, vec, err := readRecord(r)
-		if err != nil {
-			break // EOF or a torn tail: keep what decoded so far
-		}
-		c.data[key] = vec
-	}
-	return c, nil
-}
-
-func readRecord(r io.Reader) (string, []float32, error) {
-	var hdr [8]byte
-	if _, err := io.ReadFull(r, hdr[:]); err != nil {
-		return "", nil, err
-	}
-	klen, dim := binary.LittleEndian.Uint32(hdr[:4]), binary.LittleEndian.Uint32(hdr[4:])
-	if klen > 1<<12 || dim > 1<<16 {
-		return "", nil, errors.New("corrupt record")
-	}
-	buf := make([]byte, int(klen)+4*int(dim))
-	if _, err := io.ReadFull(r, buf); err != nil {
-		return "", nil, err
-	}
-	vec := make([]float32, dim)
-	for i := range vec {
-		vec[i] = math.Float32frombits(binary.LittleEndian.Uint32(buf[int(klen)+4*i:]))
-	}
-	return string(buf[:klen]), vec, nil
-}
-
-func writeRecord(w io.Writer, key string, vec []float32) error {
-	buf := make([]byte, 8+len(key)+4*len(vec))
-	binary.LittleEndian.PutUint32(buf[:4], uint32(len(key)))
-	binary.LittleEndian.PutUint32(buf[4:8], uint32(len(vec)))
-	copy(buf[8:], key)
-	for i, x := range vec {
-		binary.LittleEndian.PutUint32(buf[8+len(key)+4*i:], math.Float32bits(x))
-	}
-	_, err := w.Write(buf)
-	return err
-}
-
-// Len returns the number of cached vectors.
-func (c *FileCache) Len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.data)
-}
-
-// Get returns the cached vectors among hashes.
-func (c *FileCache) Get(_ context.Context, model string, hashes []string) (map[string][]float32, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := map[string][]float32{}
-	for _, h := range hashes {
-		if v, ok := c.data[model+"\x00"+h]; ok {
-			out[h] = v
-		}
-	}
-	return out, nil
-}
-
-// Put appends vectors to the file, then to the in-memory map.
-func (c *FileCache) Put(_ context.Context, model string, vecs map[string][]float32) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if err := os.MkdirAll(filepath.Dir(c.path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(c.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriter(f)
-	keys := make([]string, 0, len(vecs))
-	for h := range vecs {
-		keys = append(keys, h)
-	}
-	sort.Strings(keys)
-	for _, h := range keys {
-		if err := writeRecord(w, model+"\x00"+h, vecs[h]); err != nil {
-			f.Close()
-			return err
-		}
-	}
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	for _, h := range keys {
-		c.data[model+"\x00"+h] = vecs[h]
-	}
-	return nil
 }

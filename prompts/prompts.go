@@ -25,12 +25,14 @@ var files embed.FS
 // templates maps a prompt name to its system and user templates.
 var templates = map[string][2]string{
 	"answer": {"answer.system.tmpl", "answer.user.tmpl"},
+	"draft":  {"draft.system.tmpl", "draft.user.tmpl"},
 }
 
 // parsed holds every template, parsed once; a broken file fails at start-up.
 var parsed = template.Must(template.New("prompts").Option("missingkey=error").Funcs(template.FuncMap{
 	"clean": clean,
 	"line":  line,
+	"inc":   func(i int) int { return i + 1 },
 }).ParseFS(files, "*.tmpl"))
 
 // clean keeps user and content text from closing or faking the delimiters
@@ -56,6 +58,15 @@ func Answer(in handbook.AnswerInput) ([]handbook.Message, error) {
 	return render("answer", in)
 }
 
+// Draft builds the messages that ask for the body of an administrative
+// document (handbook.Drafter): the drafting rules in the system message; the
+// document type, the part to write, the fields already filled in, the
+// drafter's instructions and the cited regulations in the user message,
+// each between delimiters.
+func Draft(in handbook.DraftPromptInput) ([]handbook.Message, error) {
+	return render("draft", in)
+}
+
 func render(name string, data any) ([]handbook.Message, error) {
 	pair := templates[name]
 	var msgs []handbook.Message
@@ -70,8 +81,9 @@ func render(name string, data any) ([]handbook.Message, error) {
 }
 
 // Version returns a short hash of the templates of the named prompt
-// ("answer"), or "" for an unknown name. It changes whenever the prompt
-// text does and is stored in Answer.PromptVersion.
+// ("answer", "draft"), or "" for an unknown name. It changes whenever the
+// prompt text does and is stored in Answer.PromptVersion and
+// Draft.PromptVersion.
 func Version(name string) string {
 	pair, ok := templates[name]
 	if !ok {

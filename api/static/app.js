@@ -97,7 +97,7 @@
 
   // ---- copy-link buttons beside every article, clause and point
   doc.querySelectorAll('[data-anchors]').forEach(function (body) {
-    body.querySelectorAll('h1[id],h2[id],h3[id],h4[id],li[id]').forEach(function (node) {
+    body.querySelectorAll('h2[id],h3[id],h4[id],h5[id],h6[id],li[id]').forEach(function (node) {
       var a = el('a', 'anchor', '#');
       a.href = '#' + node.id;
       var label = /^dieu-/.test(node.id) ? anchorLabel(node.id) : (node.textContent || '').trim().slice(0, 60);
@@ -107,6 +107,86 @@
       var sub = node.tagName === 'LI' ? node.querySelector(':scope > ol, :scope > ul') : null;
       node.insertBefore(a, sub);
     });
+  });
+
+  // ---- hotline forms under results (templates/partials/hotline.html):
+  // "was this useful?" for everyone, "send to the department" for
+  // officials. hotlineFor points both at the question on screen: q its
+  // text, id its log id when known (a search fetched while typing has none
+  // yet: the server finds it by its text), unanswered whether the handbook
+  // found nothing reliable.
+  function hotlineFor(q, unanswered, id) {
+    var f = doc.getElementById('feedback');
+    if (f) {
+      f.hidden = !q;
+      f.elements.q.value = q || '';
+      f.elements.question_id.value = id ? String(id) : '';
+      f.elements.comment.value = '';
+      var ask = f.querySelector('.feedback-ask');
+      if (ask) ask.hidden = false;
+      var done = f.querySelector('.feedback-done');
+      if (done) { done.hidden = true; done.textContent = ''; }
+    }
+    var e = doc.getElementById('escalate');
+    if (e) {
+      e.hidden = !(q && unanswered);
+      e.elements.q.value = q || '';
+      e.elements.question_id.value = id ? String(id) : '';
+    }
+  }
+
+  var feedbackButton = null;
+  doc.addEventListener('click', function (ev) {
+    var b = ev.target.closest && ev.target.closest('form[data-feedback] button[name="useful"]');
+    if (b) feedbackButton = b;
+  });
+  doc.addEventListener('submit', function (ev) {
+    var f = ev.target;
+    if (!f.hasAttribute || !f.hasAttribute('data-feedback') || !window.fetch) return;
+    var btn = ev.submitter || feedbackButton;
+    if (!btn || btn.name !== 'useful') return;
+    ev.preventDefault();
+    var body = { useful: btn.value === '1', comment: f.elements.comment.value };
+    var id = parseInt(f.elements.question_id.value, 10);
+    if (id > 0) body.question_id = id; else body.query = f.elements.q.value;
+    var headers = { 'Content-Type': 'application/json', Accept: 'application/json' };
+    if (f.elements._csrf) headers['X-CSRF-Token'] = f.elements._csrf.value;
+    var done = f.querySelector('.feedback-done');
+    var buttons = f.querySelectorAll('button');
+    var enable = function (on) { buttons.forEach(function (b) { b.disabled = !on; }); };
+    var show = function (cls, nodes) {
+      done.className = 'feedback-done banner ' + cls;
+      done.textContent = '';
+      nodes.forEach(function (n) { done.appendChild(typeof n === 'string' ? doc.createTextNode(n) : n); });
+      done.hidden = false;
+    };
+    enable(false);
+    fetch('/api/v1/feedback', { method: 'POST', headers: headers, body: JSON.stringify(body), credentials: 'same-origin' })
+      .then(function (res) {
+        return res.json().then(function (b) { return { ok: res.ok, body: b }; });
+      })
+      .then(function (r) {
+        enable(true);
+        if (!r.ok) {
+          var m = r.body && r.body.error && r.body.error.message;
+          show('error', [m || 'Không gửi được góp ý, vui lòng thử lại.']);
+          return;
+        }
+        if (r.body.question_id) f.elements.question_id.value = r.body.question_id;
+        f.querySelector('.feedback-ask').hidden = true;
+        var nodes = ['Cảm ơn bạn đã góp ý.'];
+        var t = r.body.ticket;
+        if (t && t.id) {
+          var a = el('a', '', 'phiếu hỏi số ' + t.id);
+          a.href = '/tickets/' + t.id;
+          nodes.push(' Câu hỏi đã được chuyển' + (t.department ? ' tới ' + t.department : '') + ': ', a, '.');
+        }
+        show('ok', nodes);
+      })
+      .catch(function () {
+        enable(true);
+        show('error', ['Không gửi được góp ý. Kiểm tra kết nối mạng rồi thử lại.']);
+      });
   });
 
   // ---- live search
@@ -172,6 +252,7 @@
       }
       if (data.notice) nodes.push(el('p', 'banner info', data.notice));
       showStatus(nodes);
+      hotlineFor(q, !hits.length || !data.answerable, 0);
     };
 
     var run = function () {
@@ -184,6 +265,7 @@
       if (!q) {
         list.textContent = '';
         status.textContent = '';
+        hotlineFor('', false, 0);
         return;
       }
       if (inflight) inflight.abort();
@@ -249,7 +331,9 @@
   if (askForm && askForm.hasAttribute('data-stream') && window.EventSource && window.URLSearchParams) {
     var result = doc.getElementById('ask-result');
     var askStatus = doc.getElementById('ask-status');
+    var askAfter = doc.getElementById('ask-after');
     var es = null;
+    var askedQuestion = '';
 
     var para = function (line, ncites) {
       var p = el('p');
@@ -344,17 +428,33 @@
         });
         result.appendChild(ul);
       }
-      if (!typing && a.referral && a.referral.message) result.appendChild(el('p', 'banner info', a.referral.message));
+      if (!typing && a.referral && a.referral.message) {
+        var ref = el('p', 'banner info', a.referral.message);
+        if (a.answerable === false && askForm.hasAttribute('data-tickets') && askedQuestion) {
+          // The offer to send the question on: the ticket form, filled in.
+          var send = el('a', '', 'Chuyển câu hỏi cho đơn vị phụ trách');
+          send.href = '/tickets?' + new URLSearchParams({ q: askedQuestion }).toString();
+          ref.appendChild(doc.createTextNode(' '));
+          ref.appendChild(send);
+        }
+        result.appendChild(ref);
+      }
     };
 
     askForm.addEventListener('submit', function (ev) {
       var q = askForm.elements.q.value.trim();
       if (!q) return;
+      askedQuestion = q;
       ev.preventDefault();
       if (es) es.close();
       var checked = askForm.querySelector('input[name="form"]:checked');
       var form = checked ? checked.value : 'short';
       history.replaceState(null, '', '/ask?' + new URLSearchParams({ q: q, form: form }).toString());
+      // A follow-up stays on the procedure of the previous answer.
+      var params = { question: q, form: form };
+      var conv = askForm.elements.conversation_id, focus = askForm.elements.focus;
+      if (conv && conv.value) params.conversation_id = conv.value;
+      if (focus && focus.value) params.focus = focus.value;
       var meta = {}, text = '', cites = [], started = false, finished = false;
       var show = function () {
         var a = {};
@@ -364,7 +464,8 @@
         renderAnswer(a, true);
       };
       askStatus.textContent = 'Đang tìm câu trả lời…';
-      es = new EventSource('/api/v1/ask/stream?' + new URLSearchParams({ question: q, form: form }).toString());
+      if (askAfter) askAfter.hidden = true;
+      es = new EventSource('/api/v1/ask/stream?' + new URLSearchParams(params).toString());
       es.addEventListener('meta', function (e) {
         started = true;
         meta = JSON.parse(e.data);
@@ -376,7 +477,18 @@
       es.addEventListener('done', function (e) {
         finished = true;
         es.close();
-        renderAnswer(JSON.parse(e.data), false);
+        var a = JSON.parse(e.data);
+        renderAnswer(a, false);
+        if (conv) conv.value = a.conversation_id || '';
+        if (focus) focus.value = a.focus || '';
+        var hint = doc.getElementById('ask-focus');
+        if (hint) {
+          var title = a.procedure && a.procedure.doc === a.focus ? a.procedure.title : '';
+          hint.querySelector('strong').textContent = title;
+          hint.hidden = !title;
+        }
+        hotlineFor(q, a.answerable === false, a.question_id);
+        if (askAfter) askAfter.hidden = false;
         askStatus.textContent = 'Đã trả lời.';
       });
       es.addEventListener('error', function (e) {

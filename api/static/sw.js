@@ -28,8 +28,30 @@ self.addEventListener('activate', (event) => {
         .filter((k) => k.startsWith('sotay-static-') && k !== STATIC_CACHE)
         .map((k) => caches.delete(k))))
       .then(() => self.clients.claim())
+      .then(() => keepOpenPages())
   );
 });
+
+// keepOpenPages keeps the procedure pages that are open now. A citizen's
+// first visit, from the QR code on the counter, is often the only one, and
+// it loaded before this worker existed: without this the page they opened
+// would not be readable offline until they opened it a second time.
+async function keepOpenPages() {
+  const wins = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+  await Promise.all(wins.map(async (win) => {
+    const url = new URL(win.url);
+    url.hash = '';
+    if (!url.pathname.startsWith('/docs/procedures/')) return;
+    const qr = new URL('/api/v1/procedures/' + url.pathname.slice('/docs/'.length) + '/qr.svg', url);
+    for (const u of [url, qr]) {
+      try {
+        await networkFirst(new Request(u.href));
+      } catch (err) {
+        // offline already: nothing to keep
+      }
+    }
+  }));
+}
 
 function isProcedure(url) {
   return url.pathname.startsWith('/docs/procedures/') ||

@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"sync"
@@ -62,7 +63,8 @@ func openApp(cfg Config, log *slog.Logger) (*App, error) {
 		},
 		Log: log.With("component", "indexer"),
 	}
-	a.Retriever = &handbook.Retriever{Keyword: a.Manager}
+	a.Retriever = &handbook.Retriever{Keyword: a.Manager, Library: a.Library, EmbedTimeout: cfg.EmbedTimeout,
+		Fusion: handbook.Fusion{K: cfg.FusionK, LexicalWeight: cfg.FusionLex, VectorWeight: cfg.FusionVec}}
 	vs, err := openVectors(cfg, log)
 	if err != nil {
 		return nil, err
@@ -70,7 +72,7 @@ func openApp(cfg Config, log *slog.Logger) (*App, error) {
 	if vs != nil {
 		a.vectors = vs
 		a.Manager.Vectors = vs.Sync
-		a.Retriever.Embedder, a.Retriever.Vectors = vs.Embedder, vs.Store
+		a.Retriever.Embedder, a.Retriever.Vectors = vs.Query, vs.Store
 	}
 	if _, err := a.Reload(); err != nil {
 		return nil, err
@@ -158,18 +160,48 @@ func (a *App) Close() error {
 	return err
 }
 
-// progressBar draws indexing progress on a terminal.
-func progressBar(w io.Writer) indexer.Progress {
-	start := time.Now()
+// progressClock times each stage of an indexing run from its first report
+// and estimates what is left from that stage's own rate.
+type progressClock struct {
+	now   func() time.Time
+	stage string
+	start time.Time
+}
+
+// estimate returns the stage's elapsed time, its rate in chunks per second
+// and the estimated time left (-1 while there is nothing to go on).
+func (p *progressClock) estimate(stage string, done, total int) (elapsed time.Duration, rate float64, left time.Duration) {
+	t := p.now()
+	if stage != p.stage || done == 0 {
+		p.stage, p.start = stage, t
+	}
+	elapsed = t.Sub(p.start)
+	if done <= 0 || elapsed <= 0 {
+		return elapsed, 0, -1
+	}
+	rate = float64(done) / elapsed.Seconds()
+	return elapsed, rate, time.Duration(float64(total-done) / rate * float64(time.Second))
+}
+
+// stageNames are the stages in the operator's language.
+var stageNames = map[string]string{"index": "lập chỉ mục", "compact": "gộp chỉ mục", "embed": "nhúng vector"}
+
+func stageName(s string) string {
+	if n, ok := stageNames[s]; ok {
+		return n
+	}
+	return s
+}
+
+// progressBar draws indexing progress on a terminal: a bar, the count, the
+// rate and the time left, rewritten in place.
+func progressBar(w io.Writer, now func() time.Time) indexer.Progress {
+	clock := &progressClock{now: now}
 	return func(stage string, done, total int) {
 		if total == 0 {
 			return
 		}
-		el := time.Since(start)
-		eta := time.Duration(0)
-		if done > 0 {
-			eta = time.Duration(float64(el) * float64(total-done) / float64(done))
-		}
+		_, rate, left := clock.estimate(stage, done, total)
 		const width = 30
 		n := done * width / total
 		bar := make([]byte, width)
@@ -179,10 +211,39 @@ func progressBar(w io.Writer) indexer.Progress {
 				bar[i] = '#'
 			}
 		}
-		fmt.Fprintf(w, "\r%-6s [%s] %d/%d  còn khoảng %s   ", stage, bar, done, total, eta.Round(time.Second))
+		eta := "đang ước tính"
+		if left >= 0 {
+			eta = fmt.Sprintf("%.0f đoạn/giây, còn khoảng %s", rate, left.Round(time.Second))
+		}
+		fmt.Fprintf(w, "\r%-13s [%s] %d/%d  %s   ", stageName(stage), bar, done, total, eta)
 		if done == total {
 			fmt.Fprintln(w)
 		}
+	}
+}
+
+// progressLog reports indexing progress as log lines, for runs whose output
+// is not a terminal (docker compose logs, systemd, CI): at the start and end
+// of each stage and at most once per interval in between. Stages of fewer
+// than minTotal chunks (an edited page under -watch) are not reported.
+func progressLog(log *slog.Logger, now func() time.Time, interval time.Duration, minTotal int) indexer.Progress {
+	clock := &progressClock{now: now}
+	var last time.Time
+	return func(stage string, done, total int) {
+		if total == 0 || total < minTotal {
+			return
+		}
+		elapsed, rate, left := clock.estimate(stage, done, total)
+		t := now()
+		if done != 0 && done != total && t.Sub(last) < interval {
+			return
+		}
+		last = t
+		attrs := []any{"stage", stage, "done", done, "total", total, "elapsed", elapsed.Round(time.Second)}
+		if left >= 0 {
+			attrs = append(attrs, "chunks_per_second", math.Round(rate*10)/10, "eta", left.Round(time.Second))
+		}
+		log.Info("indexing progress", attrs...)
 	}
 }
 

@@ -74,7 +74,7 @@ func cmdExport(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	if *out == "" {
-		return errors.New("export: -bundle file.tar.gz is required")
+		return errors.New("export: cần -bundle tệp.tar.gz (tệp gói sẽ ghi ra)")
 	}
 	log := newLogger(Config{LogLevel: "warn", LogFormat: cfg.LogFormat}, stderr)
 	app, err := openApp(cfg, log)
@@ -91,7 +91,7 @@ func cmdExport(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	n, err := writeBundle(ctx, *out, files, *internal, time.Now())
 	if err != nil {
-		return err
+		return fmt.Errorf("không xuất được gói %s: %w", *out, err)
 	}
 	fmt.Fprintf(stdout, "Đã xuất %d văn bản (%d tệp, bỏ qua %d) vào %s.\n", n, len(files), len(skipped), *out)
 	return nil
@@ -268,14 +268,16 @@ func cmdImport(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	if fset.NArg() != 1 {
-		return errors.New("import: usage: handbook import -content DIR [-data DIR] file.tar.gz")
+		return errors.New("import: cách dùng: handbook import -content THƯ_MỤC [-data THƯ_MỤC] tệp.tar.gz")
 	}
 	if cfg.Content == "" {
-		return errors.New("import: HANDBOOK_CONTENT (-content) must name the directory to unpack into; the content built into the binary cannot be replaced")
+		return errors.New("import: HANDBOOK_CONTENT (-content) phải là thư mục để giải nén nội dung vào; không thay được nội dung gắn sẵn trong chương trình")
 	}
 	man, err := importBundle(ctx, fset.Arg(0), cfg.Content, cfg.Data, time.Now())
 	if err != nil {
-		return err
+		// The cause stays in English after the Vietnamese sentence: it
+		// names the entry or the check that failed, for whoever helps.
+		return fmt.Errorf("không nhập được gói %s (tệp hỏng, không phải gói của sổ tay, hoặc thiếu quyền ghi): %w", fset.Arg(0), err)
 	}
 	fmt.Fprintf(stdout, "Đã nhập %d văn bản (%d tệp) vào %s, chỉ mục %s. Khởi động lại máy chủ để dùng nội dung mới.\n",
 		man.Documents, len(man.Files), cfg.Content, filepath.Join(cfg.Data, "index", man.Index))

@@ -44,6 +44,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		Library:        app.Library,
 		Ready:          app.Manager.Ready,
 		Tokens:         cfg.APITokens,
+		TrustedProxies: cfg.TrustedProxies,
 		BaseURL:        cfg.BaseURL,
 		RequestTimeout: cfg.RequestLimit,
 		ModelTimeout:   cfg.LLMTimeout + 10*time.Second,
@@ -51,6 +52,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		Assistant:      newAssistant(cfg, app),
 		Drafter:        newDrafter(cfg, app, cfg.LLMTimeout+10*time.Second), // draft.go
 		Docx:           docxCodec,
+		Drafts:         draftStoreOf(store), // draft.go
 		Store:          store,
 		Promote:        app.promoteHook(), // nil with embedded content
 		SpoolDir:       filepath.Join(cfg.Data, "spool"),
@@ -63,6 +65,8 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	log.Info("serving", "addr", "http://"+ln.Addr().String(), "content", contentName(cfg), "data", cfg.Data)
+	// A first start with embeddings can take a while: say how far it is.
+	app.Manager.Progress = progressLog(log, time.Now, 30*time.Second, 1000)
 	if cfg.VectorStore == "pgvector" {
 		// Replicas share the vectors; only `handbook index` writes them,
 		// or every starting replica would re-sync the same documents.
@@ -147,7 +151,9 @@ func cmdIndex(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer app.Close()
 	if f, ok := stderr.(*os.File); ok && isTerminal(f) {
-		app.Manager.Progress = progressBar(stderr)
+		app.Manager.Progress = progressBar(stderr, time.Now)
+	} else {
+		app.Manager.Progress = progressLog(log, time.Now, 10*time.Second, 0)
 	}
 	st, err := app.Sync(ctx, *rebuild)
 	if err != nil {
@@ -250,6 +256,10 @@ func cmdSearch(ctx context.Context, args []string, getenv func(string) string, s
 		return enc.Encode(res)
 	}
 	fmt.Fprintf(stdout, "%d kết quả cho %q (%s, %s)\n", len(res.Hits), res.Query.Raw, res.Mode, res.Took.Round(time.Microsecond))
+	if res.Degraded != "" {
+		fmt.Fprintf(stdout, "Lưu ý: %s\n", res.Degraded)
+		log.Warn("semantic search unavailable", "err", res.VectorErr)
+	}
 	for i, h := range res.Hits {
 		fmt.Fprintf(stdout, "%2d. %s  [%s]\n    %s#%s  %.3f\n    %s\n", i+1, h.Title, h.Kind, h.DocID, h.Anchor, h.Score, h.Heading)
 	}
@@ -296,7 +306,7 @@ func cmdEval(ctx context.Context, args []string, getenv func(string) string, std
 	minR1 := fs.Float64("min-r1", 0, "exit 1 when Recall@1 is below this")
 	minMRR := fs.Float64("min-mrr", 0, "exit 1 when MRR@10 is below this")
 	showMisses := fs.Int("misses", 20, "misses to print")
-	mode := fs.String("mode", "", "lexical, vector or hybrid (default: hybrid when embeddings are configured); comma-separated to compare")
+	mode := fs.String("mode", "", "lexical, vector or hybrid (default: hybrid when embeddings are configured); comma-separated to compare side by side (-min-r1 and -min-mrr then apply to the last)")
 	cfg, fset, err := loadWithExtra("eval", args, getenv, stderr, fs)
 	if err != nil {
 		return err
@@ -332,29 +342,46 @@ func cmdEval(ctx context.Context, args []string, getenv func(string) string, std
 	if len(modes) == 0 {
 		modes = []string{""}
 	}
+	for _, m := range modes {
+		if m != handbook.ModeLexical && m != handbook.ModeVector && m != handbook.ModeHybrid && m != "" {
+			return fmt.Errorf("-mode: %q is not lexical, vector or hybrid", m)
+		}
+	}
 	var rep handbook.EvalReport
 	for _, m := range modes {
+		// A hybrid search whose vector half failed is a lexical one: its
+		// figures under "hybrid" would mislead, so the run stops.
+		var fellBack error
 		rep, err = handbook.Evaluate(ctx, cases, func(ctx context.Context, q string) ([]handbook.Hit, error) {
 			res, err := app.Retriever.Search(ctx, handbook.SearchRequest{Query: q, Limit: 10, Filter: f, Mode: m})
 			if err != nil {
 				return nil, err
 			}
+			if res.Degraded != "" && fellBack == nil {
+				fellBack = fmt.Errorf("semantic search failed (%v); the figures would be keyword-only", res.VectorErr)
+			}
 			return res.Hits, nil
 		})
-		if err != nil {
-			return err
-		}
-		if *asJSON {
-			enc := json.NewEncoder(stdout)
-			enc.SetIndent("", "  ")
-			if err := enc.Encode(rep); err != nil {
-				return err
-			}
-			continue
+		if err == nil {
+			err = fellBack
 		}
 		label := m
 		if label == "" {
 			label = "default"
+		}
+		if err != nil {
+			return fmt.Errorf("eval mode %s: %w", label, err)
+		}
+		if *asJSON {
+			enc := json.NewEncoder(stdout)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode(struct {
+				Mode string `json:"mode"`
+				handbook.EvalReport
+			}{label, rep}); err != nil {
+				return err
+			}
+			continue
 		}
 		fmt.Fprintf(stdout, "mode %-8s cases %d  R@1 %.3f  R@5 %.3f  R@10 %.3f  MRR@10 %.3f  nDCG@10 %.3f  p50 %s  p95 %s\n",
 			label, rep.Cases, rep.R1, rep.R5, rep.R10, rep.MRR10, rep.NDCG10, rep.P50.Round(time.Microsecond), rep.P95.Round(time.Microsecond))

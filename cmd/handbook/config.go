@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
+	"net/netip"
 	"os"
 	"sort"
 	"strconv"
@@ -28,16 +30,24 @@ type Config struct {
 	EmbedModel   string
 	EmbedKey     string
 	EmbedDim     int
+	EmbedBatch   int
+	EmbedTimeout time.Duration
+	FusionK      float64
+	FusionLex    float64
+	FusionVec    float64
 	LLMURL       string
 	LLMModel     string
 	LLMKey       string
 	LLMTimeout   time.Duration
 	TopK         int
 	APITokens    []string // tokens that may see internal content
-	LogLevel     string
-	LogFormat    string
-	Dev          bool
-	RequestLimit time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the caller (the login limiter keys on it).
+	TrustedProxies []netip.Prefix
+	LogLevel       string
+	LogFormat      string
+	Dev            bool
+	RequestLimit   time.Duration
 }
 
 // option is one row of the configuration table: it drives flag
@@ -75,6 +85,15 @@ var options = []option{
 	{flag: "embed-dim", env: "HANDBOOK_EMBED_DIM", def: "0", help: "embedding dimension (0: take it from the first response)",
 		set: func(c *Config, v string) (err error) { c.EmbedDim, err = strconv.Atoi(v); return },
 		get: func(c *Config) string { return strconv.Itoa(c.EmbedDim) }},
+	{flag: "embed-batch", env: "HANDBOOK_EMBED_BATCH", def: "64", help: "texts per embedding request when indexing",
+		set: func(c *Config, v string) (err error) { c.EmbedBatch, err = strconv.Atoi(v); return },
+		get: func(c *Config) string { return strconv.Itoa(c.EmbedBatch) }},
+	{flag: "embed-timeout", env: "HANDBOOK_EMBED_TIMEOUT", def: "3s", help: "how long a search waits for the query embedding and vector search before answering from keywords alone",
+		set: func(c *Config, v string) (err error) { c.EmbedTimeout, err = time.ParseDuration(v); return },
+		get: func(c *Config) string { return c.EmbedTimeout.String() }},
+	floatOpt("fusion-k", "HANDBOOK_FUSION_K", "60", "k of reciprocal rank fusion: score = w/(k+rank); smaller favours the top ranks", func(c *Config) *float64 { return &c.FusionK }),
+	floatOpt("fusion-lexical-weight", "HANDBOOK_FUSION_LEXICAL_WEIGHT", "1", "weight of the keyword ranking in hybrid search", func(c *Config) *float64 { return &c.FusionLex }),
+	floatOpt("fusion-vector-weight", "HANDBOOK_FUSION_VECTOR_WEIGHT", "1", "weight of the semantic (vector) ranking in hybrid search", func(c *Config) *float64 { return &c.FusionVec }),
 	opt("llm-url", "HANDBOOK_LLM_URL", "", "OpenAI-compatible chat base URL; empty means extractive answers only", false, func(c *Config) *string { return &c.LLMURL }),
 	opt("llm-model", "HANDBOOK_LLM_MODEL", "qwen2.5:3b", "chat model name", false, func(c *Config) *string { return &c.LLMModel }),
 	opt("llm-key", "HANDBOOK_LLM_KEY", "", "chat API key", true, func(c *Config) *string { return &c.LLMKey }),
@@ -87,6 +106,29 @@ var options = []option{
 	{flag: "api-tokens", env: "HANDBOOK_API_TOKENS", def: "", help: "comma-separated bearer tokens that may read internal content", secret: true,
 		set: func(c *Config, v string) error { c.APITokens = splitList(v); return nil },
 		get: func(c *Config) string { return strings.Join(c.APITokens, ",") }},
+	{flag: "trusted-proxies", env: "HANDBOOK_TRUSTED_PROXIES", def: "", help: "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For names the caller (e.g. 172.16.0.0/12 for nginx in Docker); empty: use the connection's address",
+		set: func(c *Config, v string) error {
+			c.TrustedProxies = nil
+			for _, item := range splitList(v) {
+				p, err := netip.ParsePrefix(item)
+				if err != nil {
+					a, aerr := netip.ParseAddr(item)
+					if aerr != nil {
+						return fmt.Errorf("%q is neither an address nor a CIDR range", item)
+					}
+					p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+				}
+				c.TrustedProxies = append(c.TrustedProxies, p.Masked())
+			}
+			return nil
+		},
+		get: func(c *Config) string {
+			var out []string
+			for _, p := range c.TrustedProxies {
+				out = append(out, p.String())
+			}
+			return strings.Join(out, ",")
+		}},
 	{flag: "request-timeout", env: "HANDBOOK_REQUEST_TIMEOUT", def: "15s", help: "timeout of one HTTP request (streams excepted)",
 		set: func(c *Config, v string) (err error) { c.RequestLimit, err = time.ParseDuration(v); return },
 		get: func(c *Config) string { return c.RequestLimit.String() }},
@@ -95,6 +137,12 @@ var options = []option{
 	{flag: "dev", env: "HANDBOOK_DEV", def: "false", help: "read templates and static files from disk",
 		set: func(c *Config, v string) (err error) { c.Dev, err = strconv.ParseBool(v); return },
 		get: func(c *Config) string { return strconv.FormatBool(c.Dev) }},
+}
+
+func floatOpt(flag, env, def, help string, p func(*Config) *float64) option {
+	return option{flag: flag, env: env, def: def, help: help,
+		set: func(c *Config, v string) (err error) { *p(c), err = strconv.ParseFloat(v, 64); return },
+		get: func(c *Config) string { return strconv.FormatFloat(*p(c), 'g', -1, 64) }}
 }
 
 // boolFlag is a flag.Value for boolean options kept as strings, so that
@@ -206,6 +254,29 @@ func (c Config) Validate() error {
 	}
 	if c.Watch && c.Content == "" {
 		errs = append(errs, errors.New("HANDBOOK_WATCH needs HANDBOOK_CONTENT (a directory on disk)"))
+	}
+	if c.EmbedDim < 0 {
+		errs = append(errs, fmt.Errorf("HANDBOOK_EMBED_DIM must be 0 (from the model) or positive, not %d", c.EmbedDim))
+	}
+	if c.EmbedBatch < 1 || c.EmbedBatch > 2048 {
+		errs = append(errs, fmt.Errorf("HANDBOOK_EMBED_BATCH must be between 1 and 2048, not %d", c.EmbedBatch))
+	}
+	if c.EmbedTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("HANDBOOK_EMBED_TIMEOUT must be positive, not %s", c.EmbedTimeout))
+	}
+	if !(c.FusionK > 0) || math.IsInf(c.FusionK, 0) {
+		errs = append(errs, fmt.Errorf("HANDBOOK_FUSION_K must be a positive number, not %v", c.FusionK))
+	}
+	for _, w := range []struct {
+		env string
+		v   float64
+	}{{"HANDBOOK_FUSION_LEXICAL_WEIGHT", c.FusionLex}, {"HANDBOOK_FUSION_VECTOR_WEIGHT", c.FusionVec}} {
+		if !(w.v >= 0) || math.IsInf(w.v, 0) {
+			errs = append(errs, fmt.Errorf("%s must be zero or positive, not %v", w.env, w.v))
+		}
+	}
+	if c.FusionLex == 0 && c.FusionVec == 0 {
+		errs = append(errs, errors.New("HANDBOOK_FUSION_LEXICAL_WEIGHT and HANDBOOK_FUSION_VECTOR_WEIGHT cannot both be 0"))
 	}
 	if c.TopK < 1 || c.TopK > 50 {
 		errs = append(errs, fmt.Errorf("HANDBOOK_TOP_K must be between 1 and 50, not %d", c.TopK))

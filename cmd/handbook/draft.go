@@ -17,10 +17,19 @@ import (
 	"sotay/handbook"
 	"sotay/handbook/docx"
 	"sotay/handbook/openai"
+	"sotay/prompts"
 )
 
 // docxCodec gives the server the .docx writer and reader.
 var docxCodec = api.DocxCodec{Render: docx.Render, Check: docx.Check}
+
+// draftStoreOf returns the state store's drafts, so that a draft made on one
+// replica downloads from any other (api.Options.Drafts); every store of
+// ours keeps them.
+func draftStoreOf(s handbook.Store) handbook.DraftStore {
+	ds, _ := s.(handbook.DraftStore)
+	return ds
+}
 
 // newDrafter wires drafting on the app's library. With HANDBOOK_LLM_URL set,
 // body paragraphs are written by that chat model from the request's
@@ -30,13 +39,20 @@ var docxCodec = api.DocxCodec{Render: docx.Render, Check: docx.Check}
 func newDrafter(cfg Config, app *App, within time.Duration) *handbook.Drafter {
 	dr := &handbook.Drafter{Library: app.Library}
 	if cfg.LLMURL != "" {
-		timeout := cfg.LLMTimeout
-		if budget := within * 2 / 3; budget > 0 && (timeout <= 0 || timeout > budget) {
-			timeout = budget
-		}
-		dr.LLM = openai.NewChat(cfg.LLMURL, cfg.LLMKey, cfg.LLMModel, timeout)
+		dr.LLM = openai.NewChat(cfg.LLMURL, cfg.LLMKey, cfg.LLMModel, draftLLMTimeout(cfg.LLMTimeout, within))
+		dr.Prompt, dr.PromptVersion = prompts.Draft, prompts.Version("draft")
 	}
 	return dr
+}
+
+// draftLLMTimeout is the time the model gets for a draft's body: the
+// configured LLM timeout, but at most two thirds of the request's time
+// (within; 0 means no limit).
+func draftLLMTimeout(configured, within time.Duration) time.Duration {
+	if budget := within * 2 / 3; budget > 0 && (configured <= 0 || configured > budget) {
+		return budget
+	}
+	return configured
 }
 
 const draftUsage = `Cách dùng:
@@ -304,10 +320,19 @@ func checkJSONFile(ctx context.Context, dr *handbook.Drafter, b []byte) ([]handb
 	return dr.Check(d, handbook.Date{}), nil
 }
 
-// printFindings writes one finding per line: severity, component, message
-// and the rule it comes from.
+// printFindings writes one finding per line for the drafter, in
+// Vietnamese: severity, component, message and the rule it comes from
+// ("lỗi: Số, ký hiệu: … (Phụ lục I, Phần I, mục II.3 …)").
 func printFindings(w io.Writer, fs []handbook.Finding) {
 	for _, f := range fs {
-		fmt.Fprintln(w, f.String())
+		sev := "cảnh báo"
+		if f.Severity == handbook.SeverityError {
+			sev = "lỗi"
+		}
+		if f.Component != "" {
+			fmt.Fprintf(w, "%s: %s: %s (%s)\n", sev, f.Component.Label(), f.Message, f.Rule)
+		} else {
+			fmt.Fprintf(w, "%s: %s (%s)\n", sev, f.Message, f.Rule)
+		}
 	}
 }

@@ -18,7 +18,9 @@ import (
 	"sotay/handbook"
 	"sotay/handbook/docx"
 	"sotay/handbook/openai/openaitest"
+	"sotay/handbook/sqlite"
 	"sotay/indexer"
+	"sotay/prompts"
 )
 
 // quyetDinh is a complete quyết định: every required field, the number, the
@@ -163,7 +165,7 @@ func TestDraftCLI(t *testing.T) {
 			if code := exitCode(err); code != 1 {
 				t.Errorf("draft -check %s: exit %d (%v), want 1\n%s", filepath.Base(f), code, err, out)
 			}
-			if !strings.Contains(out, handbook.RuleAbbreviation) || !regexp.MustCompile(`(?m)^error: `).MatchString(out) {
+			if !strings.Contains(out, handbook.RuleAbbreviation) || !regexp.MustCompile(`(?m)^lỗi: Số, ký hiệu: `).MatchString(out) {
 				t.Errorf("draft -check %s does not name rule %q:\n%s", filepath.Base(f), handbook.RuleAbbreviation, out)
 			}
 		}
@@ -287,6 +289,7 @@ func TestServeDrafts(t *testing.T) {
 		t.Fatalf("POST /api/v1/drafts = %d\n%s", resp.StatusCode, b)
 	}
 	var res struct {
+		ID      string `json:"id"`
 		DocxURL string `json:"docx_url"`
 		Text    string `json:"text"`
 	}
@@ -306,6 +309,16 @@ func TestServeDrafts(t *testing.T) {
 		}
 	case <-time.After(25 * time.Second):
 		t.Fatal("serve did not shut down")
+	}
+	// The draft is in the state store, where another replica (or this one
+	// after a restart) finds it.
+	st, err := sqlite.Open(t.Context(), filepath.Join(data, "handbook.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if sd, err := st.StoredDraft(t.Context(), res.ID); err != nil || !strings.Contains(string(sd.Draft), "đề nghị hỗ trợ thiết bị") {
+		t.Errorf("StoredDraft(%q) = %v, %v; want the draft in data/handbook.db", res.ID, sd, err)
 	}
 }
 
@@ -343,16 +356,34 @@ func TestNewDrafterLLM(t *testing.T) {
 		t.Errorf("body not written by the model (note %q):\n%s", llmNote(d), d.Text())
 	}
 
+	if d.PromptVersion == "" || d.PromptVersion != prompts.Version("draft") {
+		t.Errorf("PromptVersion = %q, want %q", d.PromptVersion, prompts.Version("draft"))
+	}
+	if msgs := fake.ChatRequests(); len(msgs) == 0 || !strings.Contains(msgs[len(msgs)-1].Prompt(), "=== YÊU CẦU ===") {
+		t.Errorf("the model was not given prompts.Draft")
+	}
+
+	// A model that does not answer within its budget (two thirds of 600ms)
+	// leaves the draft built from the fields, with a warning.
 	fake.Script(openaitest.Stall(5 * time.Second))
-	start := time.Now()
 	d, err = dr.Draft(t.Context(), req)
 	if err != nil {
 		t.Fatalf("a slow model must not fail the draft: %v", err)
 	}
-	if took := time.Since(start); took > 3*time.Second {
-		t.Errorf("drafting waited %v for a stalled model, want about 400ms (two thirds of the request time)", took)
-	}
 	if !strings.Contains(llmNote(d), "Không gọi được") {
 		t.Errorf("no warning that the body must be written by hand: %v", d.Findings)
+	}
+}
+
+func TestDraftLLMTimeout(t *testing.T) {
+	for _, tc := range []struct{ configured, within, want time.Duration }{
+		{time.Minute, 600 * time.Millisecond, 400 * time.Millisecond}, // the request's budget wins
+		{time.Second, time.Minute, time.Second},                       // the configured timeout wins
+		{0, 30 * time.Second, 20 * time.Second},                       // no configured timeout
+		{time.Minute, 0, time.Minute},                                 // the CLI: no request limit
+	} {
+		if got := draftLLMTimeout(tc.configured, tc.within); got != tc.want {
+			t.Errorf("draftLLMTimeout(%v, %v) = %v, want %v", tc.configured, tc.within, got, tc.want)
+		}
 	}
 }

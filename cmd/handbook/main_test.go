@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -197,6 +198,14 @@ func TestConfigPrecedenceAndSecrets(t *testing.T) {
 	if err != nil || cfg.TopK != 12 || cfg.Addr != "127.0.0.1:2" {
 		t.Errorf("file config: %+v %v (env must beat file)", cfg, err)
 	}
+	cfg, _, err = LoadConfig("t", []string{"-trusted-proxies", "172.16.0.0/12, 192.0.2.7,::ffff:10.1.2.3"}, func(string) string { return "" }, io.Discard)
+	if got := fmt.Sprint(cfg.TrustedProxies); err != nil || got != "[172.16.0.0/12 192.0.2.7/32 10.1.2.3/32]" {
+		t.Errorf("trusted proxies = %s, %v", got, err)
+	}
+	_, _, err = LoadConfig("t", nil, func(k string) string { return map[string]string{"HANDBOOK_TRUSTED_PROXIES": "nginx"}[k] }, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "HANDBOOK_TRUSTED_PROXIES") {
+		t.Errorf("a proxy that is no address: error = %v, want one naming HANDBOOK_TRUSTED_PROXIES", err)
+	}
 }
 
 // syncBuffer is a goroutine-safe buffer for the server's log.
@@ -367,4 +376,67 @@ func waitServing(t *testing.T, logs *syncBuffer) string {
 	}
 	t.Fatalf("server did not become ready:\n%s", logs.String())
 	return ""
+}
+
+func TestConfigEmbeddingAndFusion(t *testing.T) {
+	env := map[string]string{"HANDBOOK_FUSION_K": "20", "HANDBOOK_FUSION_VECTOR_WEIGHT": "0.5", "HANDBOOK_EMBED_TIMEOUT": "800ms",
+		"HANDBOOK_EMBED_BATCH": "16"}
+	cfg, _, err := LoadConfig("t", []string{"-fusion-lexical-weight", "2"}, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.FusionK != 20 || cfg.FusionLex != 2 || cfg.FusionVec != 0.5 || cfg.EmbedTimeout != 800*time.Millisecond || cfg.EmbedBatch != 16 {
+		t.Errorf("cfg = %+v", cfg)
+	}
+	app, err := openApp(cfg, newLogger(Config{LogLevel: "error", LogFormat: "text"}, io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	if f := app.Retriever.Fusion; f.K != 20 || f.LexicalWeight != 2 || f.VectorWeight != 0.5 || app.Retriever.EmbedTimeout != 800*time.Millisecond {
+		t.Errorf("retriever fusion %+v, embed timeout %s", f, app.Retriever.EmbedTimeout)
+	}
+	if app.Retriever.Embedder != nil || app.vectors != nil {
+		t.Errorf("no HANDBOOK_EMBED_URL, yet the vector half is wired")
+	}
+	for _, bad := range []map[string]string{
+		{"HANDBOOK_FUSION_K": "0"},
+		{"HANDBOOK_FUSION_K": "NaN"},
+		{"HANDBOOK_FUSION_VECTOR_WEIGHT": "-1"},
+		{"HANDBOOK_FUSION_VECTOR_WEIGHT": "0", "HANDBOOK_FUSION_LEXICAL_WEIGHT": "0"},
+		{"HANDBOOK_EMBED_TIMEOUT": "0s"},
+		{"HANDBOOK_EMBED_BATCH": "0"},
+		{"HANDBOOK_EMBED_DIM": "-3"},
+	} {
+		_, _, err := LoadConfig("t", nil, func(k string) string { return bad[k] }, io.Discard)
+		for k := range bad {
+			if err == nil || !strings.Contains(err.Error(), k) {
+				t.Errorf("LoadConfig(%v) error = %v, want one naming %s", bad, err, k)
+			}
+		}
+	}
+}
+
+// TestConfigDocumented: every option is in handbook.env.example (with its
+// default) and in the README's configuration table, so that neither drifts.
+func TestConfigDocumented(t *testing.T) {
+	example, err := os.ReadFile("../../handbook.env.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range options {
+		if o.env == "HANDBOOK_CONFIG" {
+			continue
+		}
+		if !regexp.MustCompile(`(?m)^` + o.env + `=`).Match(example) {
+			t.Errorf("handbook.env.example lacks %s", o.env)
+		}
+		if !strings.Contains(string(readme), "-"+o.flag+"`") {
+			t.Errorf("README configuration table lacks -%s", o.flag)
+		}
+	}
 }

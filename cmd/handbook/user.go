@@ -13,6 +13,8 @@ import (
 
 	"sotay/api"
 	"sotay/handbook"
+
+	"golang.org/x/term"
 )
 
 const userUsage = `Cách dùng: handbook user <lệnh> [tùy chọn] <tên đăng nhập>
@@ -187,7 +189,8 @@ func userError(err error) error {
 }
 
 // readPassword reads the first line of file ("-" is standard input). An
-// empty line (or no input) means: generate one.
+// empty line (or no input) means: generate one. Typed at a terminal, the
+// password is not echoed (the commune PC is shared) and is asked twice.
 func readPassword(file string) (pw string, generated bool, err error) {
 	var r io.Reader = os.Stdin
 	if file != "-" {
@@ -197,8 +200,8 @@ func readPassword(file string) (pw string, generated bool, err error) {
 		}
 		defer f.Close()
 		r = f
-	} else if st, err := os.Stdin.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-		fmt.Fprint(os.Stderr, "Mật khẩu (để trống để tạo ngẫu nhiên): ")
+	} else if fd := int(os.Stdin.Fd()); term.IsTerminal(fd) {
+		return promptPassword(fd)
 	}
 	line, err := bufio.NewReader(r).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
@@ -208,6 +211,32 @@ func readPassword(file string) (pw string, generated bool, err error) {
 	if pw == "" {
 		secret, _ := handbook.NewSecret()
 		return secret[:20], true, nil
+	}
+	return pw, false, nil
+}
+
+// promptPassword asks for a password at the terminal fd without echo.
+func promptPassword(fd int) (pw string, generated bool, err error) {
+	ask := func(prompt string) (string, error) {
+		fmt.Fprint(os.Stderr, prompt)
+		b, err := term.ReadPassword(fd)
+		fmt.Fprintln(os.Stderr)
+		return string(b), err
+	}
+	pw, err = ask("Mật khẩu (để trống để tạo ngẫu nhiên): ")
+	if err != nil {
+		return "", false, err
+	}
+	if pw == "" {
+		secret, _ := handbook.NewSecret()
+		return secret[:20], true, nil
+	}
+	again, err := ask("Nhập lại mật khẩu: ")
+	if err != nil {
+		return "", false, err
+	}
+	if again != pw {
+		return "", false, errors.New("hai lần nhập mật khẩu không khớp")
 	}
 	return pw, false, nil
 }

@@ -19,10 +19,14 @@ import (
 
 // vectorSetup is the embedding half of retrieval, when configured.
 type vectorSetup struct {
+	// Embedder embeds chunks when indexing: big batches, patient retries.
 	Embedder handbook.Embedder
-	Store    handbook.VectorStore
-	Sync     *indexer.VectorSync
-	Close    func() error
+	// Query embeds search queries: one short try, since the search answers
+	// from keywords rather than wait (HANDBOOK_EMBED_TIMEOUT).
+	Query handbook.Embedder
+	Store handbook.VectorStore
+	Sync  *indexer.VectorSync
+	Close func() error
 	// pg is set in pgvector mode: `handbook index` builds its HNSW index
 	// after loading and resets it on -rebuild.
 	pg *pgvector.Store
@@ -37,23 +41,33 @@ func openVectors(cfg Config, log *slog.Logger) (*vectorSetup, error) {
 	if cfg.EmbedURL == "" {
 		return nil, nil
 	}
-	emb := openai.NewEmbedder(cfg.EmbedURL, cfg.EmbedKey, cfg.EmbedModel, cfg.EmbedDim, openai.WithTimeout(30*time.Second))
+	emb := openai.NewEmbedder(cfg.EmbedURL, cfg.EmbedKey, cfg.EmbedModel, cfg.EmbedDim,
+		openai.WithTimeout(30*time.Second), openai.WithBatchSize(cfg.EmbedBatch))
+	// One retry after 100 ms (a dropped keep-alive connection); the
+	// retriever bounds the whole call by cfg.EmbedTimeout anyway.
+	query := openai.NewEmbedder(cfg.EmbedURL, cfg.EmbedKey, cfg.EmbedModel, cfg.EmbedDim,
+		openai.WithTimeout(cfg.EmbedTimeout), openai.WithRetries(1, 100*time.Millisecond))
 	dir := filepath.Join(cfg.Data, "vectors")
 	model := unsafeName.ReplaceAllString(cfg.EmbedModel, "_")
 	cache, err := indexer.OpenFileCache(filepath.Join(dir, "cache-"+model+".bin"))
 	if err != nil {
 		return nil, err
 	}
-	v := &vectorSetup{Embedder: emb}
+	v := &vectorSetup{Embedder: emb, Query: query}
 	switch cfg.VectorStore {
 	case "memvec":
 		store, err := memvec.Open(filepath.Join(dir, "memvec-"+model+".gob"), cfg.EmbedModel)
 		if err != nil {
 			return nil, fmt.Errorf("open memvec: %w (run: handbook index -rebuild)", err)
 		}
+		manifest := filepath.Join(dir, "manifest-"+model+".json")
+		if store.Len() == 0 {
+			// A lost or deleted snapshot: resync (from the cache, so
+			// without embedding calls) instead of trusting the manifest.
+			os.Remove(manifest)
+		}
 		v.Store, v.Close = store, store.Close
-		v.Sync = &indexer.VectorSync{Store: store, Embedder: emb, Cache: cache,
-			Manifest: filepath.Join(dir, "manifest-"+model+".json"), Save: store.Save}
+		v.Sync = &indexer.VectorSync{Store: store, Embedder: emb, Cache: cache, Manifest: manifest, Save: store.Save, BatchSize: cfg.EmbedBatch}
 	case "pgvector":
 		if cfg.EmbedDim <= 0 {
 			return nil, errors.New("HANDBOOK_EMBED_DIM is required when HANDBOOK_VECTOR_STORE=pgvector (e.g. 1024 for bge-m3)")
@@ -76,7 +90,7 @@ func openVectors(cfg Config, log *slog.Logger) (*vectorSetup, error) {
 			os.Remove(manifest)
 		}
 		v.pg, v.Store, v.Close = store, store, store.Close
-		v.Sync = &indexer.VectorSync{Store: store, Embedder: emb, Cache: store.Cache(), Manifest: manifest}
+		v.Sync = &indexer.VectorSync{Store: store, Embedder: emb, Cache: store.Cache(), Manifest: manifest, BatchSize: cfg.EmbedBatch}
 	default:
 		return nil, fmt.Errorf("HANDBOOK_VECTOR_STORE=%s is not supported", cfg.VectorStore)
 	}

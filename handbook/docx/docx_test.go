@@ -25,12 +25,27 @@ var update = flag.Bool("update", false, "update golden files (and docs/drafting 
 // writes (one per template in content/templates).
 func drafts(t *testing.T) map[string]*handbook.Draft {
 	t.Helper()
+	return loadDrafts(t, func(name string) bool { return !strings.HasSuffix(name, ".blank") })
+}
+
+// blanks loads the drafts of requests that name only the template, one per
+// template: every fact in them is a placeholder.
+func blanks(t *testing.T) map[string]*handbook.Draft {
+	t.Helper()
+	return loadDrafts(t, func(name string) bool { return strings.HasSuffix(name, ".blank") })
+}
+
+func loadDrafts(t *testing.T, keep func(name string) bool) map[string]*handbook.Draft {
+	t.Helper()
 	files, err := filepath.Glob("../testdata/draft/*.draft.json")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no sample drafts in ../testdata/draft (run go test ./handbook -run TestDraftGolden -update): %v", err)
 	}
 	out := map[string]*handbook.Draft{}
 	for _, f := range files {
+		if !keep(strings.TrimSuffix(filepath.Base(f), ".draft.json")) {
+			continue
+		}
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
@@ -194,10 +209,22 @@ func checkRuns(t *testing.T, doc *xnode, text string, size int, bold, italic boo
 	}
 }
 
-// TestRenderLayout reads the WordprocessingML of every template's sample and
-// checks the layout of Phụ lục I Nghị định 30/2020/NĐ-CP.
+// TestRenderLayout reads the WordprocessingML of every template's sample, and
+// of every template drafted from nothing but its name, and checks the layout
+// of Phụ lục I Nghị định 30/2020/NĐ-CP.
 func TestRenderLayout(t *testing.T) {
-	for name, d := range drafts(t) {
+	all := drafts(t)
+	bl := blanks(t)
+	if len(all) < 10 || len(bl) != len(all) {
+		t.Fatalf("%d sample drafts and %d blank drafts, want one of each per template (at least 10)", len(all), len(bl))
+	}
+	for name, d := range bl {
+		if len(d.Placeholders) == 0 {
+			t.Errorf("%s has no placeholder", name)
+		}
+		all[name] = d
+	}
+	for name, d := range all {
 		t.Run(name, func(t *testing.T) {
 			b := render(t, d)
 			doc := parseXML(t, part(t, b, "word/document.xml"))

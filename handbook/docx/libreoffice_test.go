@@ -154,7 +154,7 @@ func TestLibreOffice(t *testing.T) {
 	}
 	for _, name := range []string{"quyet-dinh", "cong-van"} {
 		prefix := filepath.Join(dir, name)
-		run(t, pdftoppm, "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", prefix+".pdf", prefix)
+		run(t, pdftoppm, "-png", "-r", "96", "-f", "1", "-l", "1", "-singlefile", prefix+".pdf", prefix)
 		b, err := os.ReadFile(prefix + ".png")
 		if err != nil {
 			t.Fatal(err)

@@ -31,6 +31,7 @@ func TestStore(t *testing.T, open func(t *testing.T) handbook.Store) {
 	t.Run("TicketVersionConflict", func(t *testing.T) { testTicketConflict(t, open(t)) })
 	t.Run("Promotions", func(t *testing.T) { testPromotions(t, open(t)) })
 	t.Run("ConcurrentWrites", func(t *testing.T) { testConcurrent(t, open(t)) })
+	t.Run("LoginFailures", func(t *testing.T) { testLoginFailures(t, open(t)) })
 	t.Run("HonoursCancelledContext", func(t *testing.T) {
 		s := open(t)
 		ctx, cancel := context.WithCancel(t.Context())
@@ -307,6 +308,7 @@ func testTickets(t *testing.T, s handbook.Store) {
 	must(t, "CreateTicket 2", s.CreateTicket(ctx, t2))
 	t3 := newTicket(q3, "Công an tỉnh", handbook.Date{})
 	t3.History = nil
+	t3.CreatedBy = 6
 	must(t, "CreateTicket 3", s.CreateTicket(ctx, t3))
 
 	got, err := s.Ticket(ctx, t1.ID)
@@ -344,6 +346,12 @@ func testTickets(t *testing.T, s handbook.Store) {
 	}
 	if got, want := ids(handbook.TicketFilter{QuestionID: q1.ID}), []int64{t1.ID}; !slices.Equal(got, want) {
 		t.Errorf("Tickets(question) = %v, want %v", got, want)
+	}
+	if got, want := ids(handbook.TicketFilter{CreatedBy: 5}), []int64{t2.ID, t1.ID}; !slices.Equal(got, want) {
+		t.Errorf("Tickets(created by 5) = %v, want %v", got, want)
+	}
+	if got, want := ids(handbook.TicketFilter{CreatedBy: 6, Department: "Công an tỉnh"}), []int64{t3.ID}; !slices.Equal(got, want) {
+		t.Errorf("Tickets(created by 6, department) = %v, want %v", got, want)
 	}
 	if got, want := ids(handbook.TicketFilter{Limit: 1}), []int64{t2.ID}; !slices.Equal(got, want) {
 		t.Errorf("Tickets(limit 1) = %v, want %v", got, want)
@@ -453,5 +461,48 @@ func testConcurrent(t *testing.T, s handbook.Store) {
 	must(t, "Questions", s.Questions(t.Context(), day, day.Add(time.Second), func(*handbook.Question) error { count++; return nil }))
 	if count != n {
 		t.Errorf("Questions after %d concurrent writes = %d", n, count)
+	}
+}
+
+func testLoginFailures(t *testing.T, s handbook.Store) {
+	ctx := t.Context()
+	const window = 15 * time.Minute
+	add := func(key string, at time.Time) int {
+		t.Helper()
+		n, err := s.AddLoginFailure(ctx, key, at, window)
+		must(t, "AddLoginFailure", err)
+		return n
+	}
+	if n, last, err := s.LoginFailures(ctx, "a"); err != nil || n != 0 || !last.IsZero() {
+		t.Errorf("LoginFailures(unknown) = %d, %v, %v; want 0, zero time, nil", n, last, err)
+	}
+	var counts []int
+	for i := range 4 {
+		counts = append(counts, add("a", day.Add(time.Duration(i)*10*time.Minute))) // each within the window of the last
+	}
+	if want := []int{1, 2, 3, 4}; !slices.Equal(counts, want) {
+		t.Errorf("counts = %v, want %v", counts, want)
+	}
+	n, last, err := s.LoginFailures(ctx, "a")
+	if err != nil || n != 4 || !last.Equal(day.Add(30*time.Minute)) {
+		t.Errorf("LoginFailures(a) = %d, %v, %v; want 4 at %v", n, last, err, day.Add(30*time.Minute))
+	}
+	add("b", day.Add(30*time.Minute))
+	// A failure a window after the last one starts again, and drops the
+	// counts whose last failure is that old.
+	if n := add("a", day.Add(45*time.Minute)); n != 1 {
+		t.Errorf("count after a quiet window = %d, want 1", n)
+	}
+	if n, _, _ := s.LoginFailures(ctx, "b"); n != 0 {
+		t.Errorf("LoginFailures(b) after its window = %d, want 0 (dropped)", n)
+	}
+	add("c", day.Add(46*time.Minute))
+	must(t, "ClearLoginFailures", s.ClearLoginFailures(ctx, "a"))
+	must(t, "ClearLoginFailures(unknown)", s.ClearLoginFailures(ctx, "zzz"))
+	if n, _, _ := s.LoginFailures(ctx, "a"); n != 0 {
+		t.Errorf("LoginFailures(a) after clearing = %d, want 0", n)
+	}
+	if n, _, _ := s.LoginFailures(ctx, "c"); n != 1 {
+		t.Errorf("clearing a dropped c: LoginFailures(c) = %d, want 1", n)
 	}
 }

@@ -113,6 +113,13 @@ func (b *builder) render() error {
 			}
 		}
 		s.HTML = buf.String()
+		if s.Kind == handbook.SectionIntro && len(s.paras) > 0 {
+			// The opening text has no heading to carry its anchor, yet
+			// search hits and citations (an FAQ's answer) link to it:
+			// give the link an element to land on.
+			fmt.Fprintf(&all, "<div id=\"%s\">\n%s</div>\n", s.Anchor, buf.Bytes())
+			continue
+		}
 		all.Write(buf.Bytes())
 	}
 	b.doc.HTML = all.String()

@@ -251,6 +251,12 @@ func TestParseHTML(t *testing.T) {
 			t.Errorf("document HTML has no id %q", id)
 		}
 	}
+	// Every anchor a hit or a citation can carry lands on an element.
+	for _, sec := range doc.Sections {
+		if !strings.Contains(doc.HTML, `id="`+sec.Anchor+`"`) {
+			t.Errorf("document HTML has no id %q (section %q)", sec.Anchor, sec.Heading)
+		}
+	}
 }
 
 func TestParseRawHTMLDropped(t *testing.T) {

@@ -238,7 +238,9 @@ func (e *Embedder) Dim() int { return int(e.dim.Load()) }
 // Embed returns one vector per text, in batches. Rate limits, server errors
 // and timeouts are retried with exponential backoff; after the last retry the
 // error wraps handbook.ErrUnavailable. A vector of another dimension than
-// the index's is an error wrapping handbook.ErrConflict.
+// the index's is an error wrapping handbook.ErrConflict; a reply that is
+// not one usable vector per text (handbook.CheckVector) is a plain error,
+// not retried.
 func (e *Embedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
 	out := make([][]float32, 0, len(texts))
 	for i := 0; i < len(texts); i += e.opt.batch {
@@ -287,7 +289,7 @@ func (e *Embedder) once(ctx context.Context, texts []string) ([][]float32, error
 		if d.Index < 0 || d.Index >= len(texts) || out[d.Index] != nil {
 			return nil, fmt.Errorf("embed: bad vector index %d", d.Index)
 		}
-		if err := e.checkDim(len(d.Embedding)); err != nil {
+		if err := e.checkVector(d.Embedding); err != nil {
 			return nil, err
 		}
 		out[d.Index] = d.Embedding
@@ -295,11 +297,14 @@ func (e *Embedder) once(ctx context.Context, texts []string) ([][]float32, error
 	return out, nil
 }
 
-// checkDim fixes the dimension on first use and rejects any other later.
-func (e *Embedder) checkDim(n int) error {
-	if n == 0 {
-		return errors.New("embed: empty vector")
+// checkVector rejects garbage (empty, NaN, infinite or all-zero vectors:
+// a plain error, not retried) and fixes the dimension on first use,
+// rejecting any other later.
+func (e *Embedder) checkVector(v []float32) error {
+	if err := handbook.CheckVector(v); err != nil {
+		return fmt.Errorf("embed: model %s returned an unusable vector: %w", e.model, err)
 	}
+	n := len(v)
 	if e.dim.CompareAndSwap(0, int64(n)) {
 		return nil
 	}

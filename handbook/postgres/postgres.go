@@ -47,7 +47,11 @@ var _ handbook.Store = (*Store)(nil)
 
 // Open connects to the database at url (a PostgreSQL URL or DSN) and
 // applies the pending migrations.
-func Open(ctx context.Context, url string) (*Store, error) {
+func Open(ctx context.Context, url string) (*Store, error) { return open(ctx, url, migrations) }
+
+// open connects with the migrations in fsys (migrations/*.sql); tests pass
+// older sets to check upgrades.
+func open(ctx context.Context, url string, fsys fs.FS) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
@@ -57,7 +61,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		return nil, fmt.Errorf("connect to postgres: %w", err)
 	}
 	s := &Store{pool: pool, Now: time.Now}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrate(ctx, fsys); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("migrate postgres: %w", mapErr("migrate", err))
 	}
@@ -75,29 +79,52 @@ func (s *Store) now() time.Time { return ts(s.Now()) }
 
 func ts(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }
 
-func (s *Store) migrate(ctx context.Context) error {
+// migrate applies the migrations in fsys that schema_migrations does not
+// list yet; a database that lists one fsys does not have was upgraded by a
+// newer handbook and is refused.
+func (s *Store) migrate(ctx context.Context, fsys fs.FS) error {
+	// indexer/pgvector keeps its migrations in the same table, named
+	// "pgvector/<file>" and timed in its own applied_at column: whichever
+	// package creates the table, both record a migration by name alone and
+	// let the time column default, and each lists only its own names.
 	if _, err := s.pool.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		name text PRIMARY KEY, applied timestamptz NOT NULL)`); err != nil {
+		name text PRIMARY KEY, applied timestamptz NOT NULL DEFAULT now())`); err != nil {
 		var pe *pgconn.PgError
 		// Two replicas creating the table at once: one loses, harmlessly.
 		if !errors.As(err, &pe) || pe.Code != "23505" {
 			return fmt.Errorf("create schema_migrations: %w", err)
 		}
 	}
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	// Tables made by earlier releases have no default on applied.
+	if _, err := s.pool.Exec(ctx, `DO $$ BEGIN
+		IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('schema_migrations')
+		           AND attname = 'applied' AND NOT attisdropped AND NOT atthasdef) THEN
+			ALTER TABLE schema_migrations ALTER COLUMN applied SET DEFAULT now();
+		END IF;
+	END $$`); err != nil {
+		return fmt.Errorf("set default of schema_migrations.applied: %w", err)
+	}
+	names, err := fs.Glob(fsys, "migrations/*.sql")
 	if err != nil {
 		return err
 	}
 	sort.Strings(names)
+	applied, err := s.Migrations(ctx)
+	if err != nil {
+		return fmt.Errorf("list applied migrations: %w", err)
+	}
+	if err := handbook.CheckMigrations(applied, names); err != nil {
+		return err
+	}
 	for _, name := range names {
-		if err := s.migrateFile(ctx, name); err != nil {
+		if err := s.migrateFile(ctx, fsys, name); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (s *Store) migrateFile(ctx context.Context, name string) error {
+func (s *Store) migrateFile(ctx context.Context, fsys fs.FS, name string) error {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return err
@@ -114,22 +141,23 @@ func (s *Store) migrateFile(ctx context.Context, name string) error {
 	if n > 0 {
 		return nil
 	}
-	b, err := fs.ReadFile(migrations, name)
+	b, err := fs.ReadFile(fsys, name)
 	if err != nil {
 		return err
 	}
 	if _, err := tx.Exec(ctx, string(b)); err != nil { // no arguments: simple protocol, several statements
 		return fmt.Errorf("apply migration %s: %w", base, err)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (name, applied) VALUES ($1, $2)`, base, s.now()); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (name) VALUES ($1)`, base); err != nil {
 		return fmt.Errorf("record migration %s: %w", base, err)
 	}
 	return tx.Commit(ctx)
 }
 
-// Migrations lists the applied migrations.
+// Migrations lists the applied migrations of this store (not those other
+// packages record in the same table, whose names hold a "/").
 func (s *Store) Migrations(ctx context.Context) ([]string, error) {
-	rows, err := s.pool.Query(ctx, `SELECT name FROM schema_migrations ORDER BY name`)
+	rows, err := s.pool.Query(ctx, `SELECT name FROM schema_migrations WHERE strpos(name, '/') = 0 ORDER BY name`)
 	if err != nil {
 		return nil, err
 	}
@@ -316,6 +344,46 @@ func (s *Store) DeleteToken(ctx context.Context, userID, id int64) error {
 		return fmt.Errorf("delete token %d: %w", id, handbook.ErrNotFound)
 	}
 	return nil
+}
+
+// Login failures (api/auth.go, the login limiter).
+
+func (s *Store) AddLoginFailure(ctx context.Context, key string, at time.Time, window time.Duration) (int, error) {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return 0, mapErr("count login failure", err)
+	}
+	defer tx.Rollback(ctx)
+	now := ts(at)
+	if _, err := tx.Exec(ctx, `DELETE FROM login_failures WHERE last <= $1`, now.Add(-window)); err != nil {
+		return 0, mapErr("prune login failures", err)
+	}
+	var n int
+	err = tx.QueryRow(ctx, `INSERT INTO login_failures (key, n, last) VALUES ($1, 1, $2)
+		ON CONFLICT (key) DO UPDATE SET n = CASE WHEN excluded.last - login_failures.last >= $3 THEN 1 ELSE login_failures.n + 1 END,
+		last = excluded.last RETURNING n`, key, now, window).Scan(&n)
+	if err != nil {
+		return 0, mapErr("count login failure", err)
+	}
+	return n, mapErr("count login failure", tx.Commit(ctx))
+}
+
+func (s *Store) LoginFailures(ctx context.Context, key string) (int, time.Time, error) {
+	var n int
+	var last time.Time
+	err := s.pool.QueryRow(ctx, `SELECT n, last FROM login_failures WHERE key = $1`, key).Scan(&n, &last)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, time.Time{}, nil
+	}
+	if err != nil {
+		return 0, time.Time{}, mapErr("read login failures", err)
+	}
+	return n, last.UTC(), nil
+}
+
+func (s *Store) ClearLoginFailures(ctx context.Context, key string) error {
+	_, err := s.pool.Exec(ctx, `DELETE FROM login_failures WHERE key = $1`, key)
+	return mapErr("clear login failures", err)
 }
 
 // Question log and feedback.
@@ -516,6 +584,9 @@ func (s *Store) Tickets(ctx context.Context, f handbook.TicketFilter) ([]*handbo
 	if f.QuestionID != 0 {
 		where = append(where, "question_id = "+arg(f.QuestionID))
 	}
+	if f.CreatedBy != 0 {
+		where = append(where, "created_by = "+arg(f.CreatedBy))
+	}
 	q := `SELECT ` + ticketCols + ` FROM tickets`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
@@ -599,4 +670,41 @@ func (s *Store) Promotions(ctx context.Context) ([]*handbook.Promotion, error) {
 		return &p, err
 	})
 	return out, mapErr("list promotions", err)
+}
+
+// Drafts.
+
+var _ handbook.DraftStore = (*Store)(nil)
+
+func (s *Store) PutDraft(ctx context.Context, d *handbook.StoredDraft) error {
+	now := s.now()
+	if d.Created.IsZero() {
+		d.Created = now
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return mapErr("put draft", err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `DELETE FROM drafts WHERE expires <= $1`, now); err != nil {
+		return mapErr("prune drafts", err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO drafts (id, draft, request, created, expires) VALUES ($1, $2, $3, $4, $5)`,
+		d.ID, string(d.Draft), string(d.Request), ts(d.Created), ts(d.Expires)); err != nil {
+		return mapErr("put draft", err)
+	}
+	return mapErr("put draft", tx.Commit(ctx))
+}
+
+func (s *Store) StoredDraft(ctx context.Context, id string) (*handbook.StoredDraft, error) {
+	d := handbook.StoredDraft{ID: id}
+	var draft, req string
+	err := s.pool.QueryRow(ctx, `SELECT draft, request, created, expires FROM drafts WHERE id = $1 AND expires > $2`,
+		id, s.now()).Scan(&draft, &req, &d.Created, &d.Expires)
+	if err != nil {
+		return nil, mapErr("draft", err)
+	}
+	d.Draft, d.Request = []byte(draft), []byte(req)
+	d.Created, d.Expires = ts(d.Created), ts(d.Expires)
+	return &d, nil
 }

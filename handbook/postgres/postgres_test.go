@@ -3,9 +3,11 @@ package postgres_test
 import (
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"slices"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"sotay/handbook"
 	"sotay/handbook/handbooktest"
@@ -65,7 +67,17 @@ func TestPostgres(t *testing.T) {
 	t.Run("Contract", func(t *testing.T) {
 		handbooktest.TestStore(t, func(t *testing.T) handbook.Store { return open(t, base) })
 	})
+	t.Run("DraftStoreContract", func(t *testing.T) {
+		handbooktest.TestDraftStore(t, func(t *testing.T, now func() time.Time) handbook.DraftStore {
+			s := open(t, base)
+			s.Now = now
+			return s
+		})
+	})
 	t.Run("ReopenKeepsDataAndMigrations", func(t *testing.T) { testReopen(t, base) })
+	t.Run("UpgradeFromFirstSchema", func(t *testing.T) { testUpgrade(t, base) })
+	t.Run("RefusesNewerSchema", func(t *testing.T) { testNewer(t, base) })
+	t.Run("SharesMigrationsTable", func(t *testing.T) { testSharedMigrations(t, base) })
 }
 
 func testReopen(t *testing.T, base string) {
@@ -88,7 +100,7 @@ func testReopen(t *testing.T, base string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"0001_init.sql"}; !slices.Equal(got, want) {
+	if want := migrationFiles(t); !slices.Equal(got, want) {
 		t.Errorf("Migrations = %q, want %q", got, want)
 	}
 }
@@ -98,4 +110,17 @@ func TestUnreachableIsUnavailable(t *testing.T) {
 	if got := handbook.ErrorCode(err); got != handbook.Unavailable {
 		t.Errorf("Open(unreachable) error = %v (code %q), want unavailable", err, got)
 	}
+}
+
+// migrationFiles lists migrations/*.sql, the files Open must have applied.
+func migrationFiles(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob("migrations/*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no migrations: %v", err)
+	}
+	for i, f := range files {
+		files[i] = filepath.Base(f)
+	}
+	return files
 }

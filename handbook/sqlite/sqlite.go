@@ -45,7 +45,11 @@ var _ handbook.Store = (*Store)(nil)
 
 // Open opens (creating when absent) the database at path and applies the
 // pending migrations.
-func Open(ctx context.Context, path string) (*Store, error) {
+func Open(ctx context.Context, path string) (*Store, error) { return open(ctx, path, migrations) }
+
+// open opens the database with the migrations in fsys (migrations/*.sql);
+// tests pass older sets to check upgrades.
+func open(ctx context.Context, path string, fsys fs.FS) (*Store, error) {
 	q := url.Values{}
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "busy_timeout(10000)")
@@ -57,7 +61,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	s := &Store{db: db, Now: time.Now}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrate(ctx, fsys); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrate sqlite %s: %w", path, err)
 	}
@@ -69,27 +73,36 @@ func (s *Store) Close() error { return s.db.Close() }
 
 func (s *Store) now() time.Time { return s.Now().UTC() }
 
-// migrate applies the embedded migrations that schema_migrations does not
-// list yet, in name order, one transaction each.
-func (s *Store) migrate(ctx context.Context) error {
+// migrate applies the migrations in fsys that schema_migrations does not
+// list yet, in name order, one transaction each. A database that lists a
+// migration fsys does not have was upgraded by a newer handbook: it is
+// refused rather than used with a schema this binary does not know.
+func (s *Store) migrate(ctx context.Context, fsys fs.FS) error {
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		name TEXT PRIMARY KEY, applied INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	names, err := fs.Glob(fsys, "migrations/*.sql")
 	if err != nil {
 		return err
 	}
 	sort.Strings(names)
+	applied, err := s.Migrations(ctx)
+	if err != nil {
+		return fmt.Errorf("list applied migrations: %w", err)
+	}
+	if err := handbook.CheckMigrations(applied, names); err != nil {
+		return err
+	}
 	for _, name := range names {
-		if err := s.migrateFile(ctx, name); err != nil {
+		if err := s.migrateFile(ctx, fsys, name); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (s *Store) migrateFile(ctx context.Context, name string) error {
+func (s *Store) migrateFile(ctx context.Context, fsys fs.FS, name string) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -103,7 +116,7 @@ func (s *Store) migrateFile(ctx context.Context, name string) error {
 	if n > 0 {
 		return nil
 	}
-	b, err := fs.ReadFile(migrations, name)
+	b, err := fs.ReadFile(fsys, name)
 	if err != nil {
 		return err
 	}
@@ -328,6 +341,46 @@ func (s *Store) DeleteToken(ctx context.Context, userID, id int64) error {
 	return affected(res, fmt.Sprintf("delete token %d", id))
 }
 
+// Login failures (api/auth.go, the login limiter).
+
+func (s *Store) AddLoginFailure(ctx context.Context, key string, at time.Time, window time.Duration) (int, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, mapErr("count login failure", err)
+	}
+	defer tx.Rollback()
+	now, win := ms(at.UTC()), window.Milliseconds()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE last <= ?`, now-win); err != nil {
+		return 0, mapErr("prune login failures", err)
+	}
+	var n int
+	err = tx.QueryRowContext(ctx, `INSERT INTO login_failures (key, n, last) VALUES (?, 1, ?)
+		ON CONFLICT (key) DO UPDATE SET n = CASE WHEN excluded.last - login_failures.last >= ? THEN 1 ELSE login_failures.n + 1 END,
+		last = excluded.last RETURNING n`, key, now, win).Scan(&n)
+	if err != nil {
+		return 0, mapErr("count login failure", err)
+	}
+	return n, mapErr("count login failure", tx.Commit())
+}
+
+func (s *Store) LoginFailures(ctx context.Context, key string) (int, time.Time, error) {
+	var n int
+	var last int64
+	err := s.db.QueryRowContext(ctx, `SELECT n, last FROM login_failures WHERE key = ?`, key).Scan(&n, &last)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, time.Time{}, nil
+	}
+	if err != nil {
+		return 0, time.Time{}, mapErr("read login failures", err)
+	}
+	return n, fromMS(last), nil
+}
+
+func (s *Store) ClearLoginFailures(ctx context.Context, key string) error {
+	_, err := s.db.ExecContext(ctx, `DELETE FROM login_failures WHERE key = ?`, key)
+	return mapErr("clear login failures", err)
+}
+
 // Question log and feedback.
 
 func (s *Store) LogQuestion(ctx context.Context, q *handbook.Question) error {
@@ -533,6 +586,10 @@ func (s *Store) Tickets(ctx context.Context, f handbook.TicketFilter) ([]*handbo
 		where = append(where, "question_id = ?")
 		args = append(args, f.QuestionID)
 	}
+	if f.CreatedBy != 0 {
+		where = append(where, "created_by = ?")
+		args = append(args, f.CreatedBy)
+	}
 	q := `SELECT ` + ticketCols + ` FROM tickets`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
@@ -632,4 +689,41 @@ func (s *Store) Promotions(ctx context.Context) ([]*handbook.Promotion, error) {
 		out = append(out, &p)
 	}
 	return out, mapErr("list promotions", rows.Err())
+}
+
+// Drafts.
+
+var _ handbook.DraftStore = (*Store)(nil)
+
+func (s *Store) PutDraft(ctx context.Context, d *handbook.StoredDraft) error {
+	now := s.now()
+	if d.Created.IsZero() {
+		d.Created = now
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return mapErr("put draft", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM drafts WHERE expires <= ?`, ms(now)); err != nil {
+		return mapErr("prune drafts", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO drafts (id, draft, request, created, expires) VALUES (?, ?, ?, ?, ?)`,
+		d.ID, string(d.Draft), string(d.Request), ms(d.Created), ms(d.Expires)); err != nil {
+		return mapErr("put draft", err)
+	}
+	return mapErr("put draft", tx.Commit())
+}
+
+func (s *Store) StoredDraft(ctx context.Context, id string) (*handbook.StoredDraft, error) {
+	d := handbook.StoredDraft{ID: id}
+	var draft, req string
+	var created, expires int64
+	err := s.db.QueryRowContext(ctx, `SELECT draft, request, created, expires FROM drafts WHERE id = ? AND expires > ?`,
+		id, ms(s.now())).Scan(&draft, &req, &created, &expires)
+	if err != nil {
+		return nil, mapErr("draft", err)
+	}
+	d.Draft, d.Request, d.Created, d.Expires = []byte(draft), []byte(req), fromMS(created), fromMS(expires)
+	return &d, nil
 }

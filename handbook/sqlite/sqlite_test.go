@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"sotay/handbook"
 	"sotay/handbook/handbooktest"
@@ -22,6 +23,14 @@ func open(t *testing.T) *sqlite.Store {
 
 func TestContract(t *testing.T) {
 	handbooktest.TestStore(t, func(t *testing.T) handbook.Store { return open(t) })
+}
+
+func TestDraftStoreContract(t *testing.T) {
+	handbooktest.TestDraftStore(t, func(t *testing.T, now func() time.Time) handbook.DraftStore {
+		s := open(t)
+		s.Now = now
+		return s
+	})
 }
 
 // TestReopenKeepsDataAndMigrations checks that a second Open applies no
@@ -48,7 +57,20 @@ func TestReopenKeepsDataAndMigrations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"0001_init.sql"}; !slices.Equal(got, want) {
+	if want := migrationFiles(t); !slices.Equal(got, want) {
 		t.Errorf("Migrations = %q, want %q", got, want)
 	}
+}
+
+// migrationFiles lists migrations/*.sql, the files Open must have applied.
+func migrationFiles(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob("migrations/*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no migrations: %v", err)
+	}
+	for i, f := range files {
+		files[i] = filepath.Base(f)
+	}
+	return files
 }

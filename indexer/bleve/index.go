@@ -7,10 +7,8 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 
 	"sotay/handbook"
 
@@ -209,56 +207,28 @@ func chunkDoc(c *handbook.Chunk) map[string]any {
 // batchSize bounds memory per batch; bleve persists each batch atomically.
 const batchSize = 500
 
-// Index adds or replaces chunks. Batches go to bleve from several
-// goroutines: bleve analyses a batch on all cores but then builds its
-// segment on the calling goroutine alone, so one caller left the cores idle
-// for a third of the build. Chunk ids are distinct, so the order in which
-// batches land does not matter.
+// Index adds or replaces chunks, one bleve batch at a time. Batches were
+// sent from several goroutines for a fifth off a bulk build, until a test
+// run panicked inside zapx: two concurrent batches looked up a segment's
+// term dictionary while it was being closed after a merge ("assignment to
+// entry in nil map" in invertedIndexCache). bleve analyses each batch on
+// all cores anyway.
 func (x *Index) Index(ctx context.Context, chunks []handbook.Chunk) error {
-	workers := min(runtime.GOMAXPROCS(0), 4)
-	sem := make(chan struct{}, workers)
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-	)
-	fail := func(err error) {
-		mu.Lock()
-		if firstErr == nil {
-			firstErr = err
-		}
-		mu.Unlock()
-	}
-	failed := func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		return firstErr != nil
-	}
-	for start := 0; start < len(chunks) && !failed(); start += batchSize {
+	for start := 0; start < len(chunks); start += batchSize {
 		if err := ctx.Err(); err != nil {
-			fail(err)
-			break
+			return err
 		}
 		b := x.idx.NewBatch()
 		for i := start; i < min(start+batchSize, len(chunks)); i++ {
 			if err := b.Index(chunks[i].ID, chunkDoc(&chunks[i])); err != nil {
-				fail(fmt.Errorf("index chunk %s: %w", chunks[i].ID, err))
-				break
+				return fmt.Errorf("index chunk %s: %w", chunks[i].ID, err)
 			}
 		}
-		if failed() {
-			break
+		if err := x.idx.Batch(b); err != nil {
+			return fmt.Errorf("index batch: %w", err)
 		}
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			if err := x.idx.Batch(b); err != nil {
-				fail(fmt.Errorf("index batch: %w", err))
-			}
-		})
 	}
-	wg.Wait()
-	return firstErr
+	return nil
 }
 
 // DeleteDocument removes every chunk of docID.

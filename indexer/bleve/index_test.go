@@ -213,8 +213,8 @@ func TestCompactLeavesOneSegment(t *testing.T) {
 	}
 }
 
-// Index sends batches from several goroutines: every chunk lands, and a
-// cancelled context stops it with the context's error.
+// Index over many batches: every chunk lands, and a cancelled context stops
+// it with the context's error.
 func TestIndexManyBatches(t *testing.T) {
 	x, err := bleve.Open(filepath.Join(t.TempDir(), "idx"))
 	if err != nil {

@@ -80,14 +80,16 @@ func Open(path, model string) (*Store, error) {
 	return s, nil
 }
 
-// Save writes the snapshot atomically (temporary file, fsync, rename).
+// Save writes the snapshot atomically (temporary file, fsync, rename). It
+// holds the read lock while encoding: searches go on, writes wait, because
+// Upsert and DeleteDocument change the arrays in place.
 func (s *Store) Save() error {
 	if s.path == "" {
 		return nil
 	}
 	s.mu.RLock()
+	defer s.mu.RUnlock()
 	snap := snapshot{Version: snapshotVersion, Model: s.model, Dim: s.dim, IDs: s.ids, Chunks: s.chunks, Vecs: s.vecs}
-	s.mu.RUnlock()
 	if err := os.MkdirAll(filepath.Dir(s.path), 0o755); err != nil {
 		return err
 	}
@@ -153,8 +155,8 @@ func (s *Store) Upsert(ctx context.Context, vs []handbook.Vector) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, v := range vs {
-		if len(v.Values) == 0 {
-			return fmt.Errorf("upsert %s: empty vector: %w", v.Chunk.ID, handbook.ErrInvalid)
+		if err := handbook.CheckVector(v.Values); err != nil {
+			return fmt.Errorf("upsert %s: %w", v.Chunk.ID, err)
 		}
 		if s.dim == 0 {
 			s.dim = len(v.Values)
@@ -225,6 +227,9 @@ func (h *minHeap) Pop() any {
 func (s *Store) Nearest(ctx context.Context, q []float32, f handbook.Filter, k int) ([]handbook.Hit, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if err := handbook.CheckVector(q); err != nil {
+		return nil, fmt.Errorf("nearest: query %w", err)
 	}
 	if k <= 0 {
 		return nil, nil
@@ -298,8 +303,12 @@ func slicesSortScored(a []scored) {
 	}
 }
 
-// dot is the inner product, unrolled by four.
-func dot(a, b []float32) float32 {
+// dot is the inner product of a and b (len(b) >= len(a)): dotGo, or an
+// assembly version where the CPU has one (dot_amd64.go).
+var dot = dotGo
+
+// dotGo is the inner product, unrolled by four.
+func dotGo(a, b []float32) float32 {
 	var s0, s1, s2, s3 float32
 	i := 0
 	for ; i+4 <= len(a); i += 4 {

@@ -333,8 +333,10 @@ func (s *Store) Upsert(ctx context.Context, vs []handbook.Vector) error {
 	last := make(map[string]int, len(vs))
 	for i := range vs {
 		v := &vs[i]
-		if len(v.Values) == 0 {
-			return fmt.Errorf("upsert %s: empty vector: %w", v.Chunk.ID, handbook.ErrInvalid)
+		if err := handbook.CheckVector(v.Values); err != nil {
+			// PostgreSQL would refuse NaN and infinity, but not zeros,
+			// whose cosine distance is NaN.
+			return fmt.Errorf("upsert %s: %w", v.Chunk.ID, err)
 		}
 		if len(v.Values) != s.dim {
 			return fmt.Errorf("upsert %s: dimension %d, store has %d: %w", v.Chunk.ID, len(v.Values), s.dim, handbook.ErrConflict)
@@ -472,6 +474,9 @@ func (s *Store) Nearest(ctx context.Context, q []float32, f handbook.Filter, k i
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if err := handbook.CheckVector(q); err != nil {
+		return nil, fmt.Errorf("nearest: query %w", err)
+	}
 	if k <= 0 {
 		return nil, nil
 	}
@@ -497,7 +502,8 @@ func (s *Store) Nearest(ctx context.Context, q []float32, f handbook.Filter, k i
 			&audience, &from, &to, &dist)
 		h.Kind, h.Audience = handbook.Kind(kind), handbook.Audience(audience)
 		h.ValidFrom, h.ValidTo = dateOf(from), dateOf(to)
-		// A zero vector has no direction: pgvector returns NaN, memvec 0.
+		// Zero vectors are refused on the way in; one stored before that
+		// check has no direction, and pgvector returns NaN for it.
 		if h.Score = 1 - dist; math.IsNaN(h.Score) {
 			h.Score = 0
 		}

@@ -115,6 +115,50 @@ func InventedQuote() Reply {
 	return Answer("Theo quy định, «người dân phải nộp phạt gấp đôi và chờ ba tháng» [1].")
 }
 
+// MisattributedQuote quotes excerpt [n] (n > 1) verbatim but marks the
+// quote [1], and cites [n] later in the sentence: the words exist in an
+// excerpt the sentence cites, only not in the one the quote names. Without
+// two excerpts that differ it cites nothing.
+func MisattributedQuote() Reply {
+	return Reply{Build: func(r ChatRequest) string {
+		ex := Excerpts(r)
+		for i := 1; i < len(ex); i++ {
+			if q := firstWords(ex[i], 8); q != "" && !strings.Contains(ex[0], q) {
+				return fmt.Sprintf("Theo quy định, «%s» [1], như văn bản kia cũng nêu [%d].", q, i+1)
+			}
+		}
+		return "Không có đoạn trích thứ hai."
+	}}
+}
+
+// Declined is the reply the prompt asks for when the excerpts do not
+// answer the question.
+func Declined() Reply {
+	return Answer("Sổ tay chưa có thông tin để trả lời câu hỏi này.")
+}
+
+// LongCitedAnswer cites excerpt [1] in n sentences, each quoting the start
+// of it (no figures, which would need checking), for tests of the short
+// form's length.
+func LongCitedAnswer(n int) Reply {
+	return Reply{Build: func(r ChatRequest) string {
+		ex := Excerpts(r)
+		if len(ex) == 0 {
+			return "Sổ tay chưa có thông tin để trả lời câu hỏi này."
+		}
+		// A clause number ("1.") would read as a sentence of its own.
+		words := strings.Fields(firstWords(ex[0], 5))
+		if len(words) > 1 && strings.Trim(words[0], "0123456789") == "." {
+			words = words[1:]
+		}
+		var b strings.Builder
+		for range n {
+			fmt.Fprintf(&b, "Văn bản ghi rõ: «%s» [1]. ", strings.Join(words, " "))
+		}
+		return strings.TrimSpace(b.String())
+	}}
+}
+
 func first(s []string) string {
 	if len(s) == 0 {
 		return ""
@@ -218,7 +262,9 @@ func (s *Server) SetDim(n int) {
 	s.dim = n
 }
 
-// FailEmbeddings makes the next embedding requests fail with these statuses.
+// FailEmbeddings makes the next embedding requests fail with these
+// statuses, one per request; a 0 lets that request through (0, 0, 500 fails
+// the third).
 func (s *Server) FailEmbeddings(statuses ...int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -271,6 +317,12 @@ func (t transport) RoundTrip(r *http.Request) (resp *http.Response, err error) {
 		}
 	}()
 	t.h.ServeHTTP(rec, r)
+	// A real transport fails when the request is cancelled or times out
+	// before the response arrives, rather than return what the handler
+	// wrote until then (nothing, for a stall).
+	if err := r.Context().Err(); err != nil {
+		return nil, err
+	}
 	res := rec.Result()
 	res.Request = r
 	return res, nil
