@@ -1,11 +1,13 @@
 package bleve
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"strings"
 
 	"sotay/handbook"
@@ -16,6 +18,7 @@ import (
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
 	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 )
 
@@ -29,6 +32,9 @@ var _ handbook.KeywordIndex = (*Index)(nil)
 type Index struct {
 	idx  bleve.Index
 	path string
+	// bleveScoring sends questions through bleve's own query execution
+	// instead of termAtATime (tests compare the two).
+	bleveScoring bool
 }
 
 // Boosts of the match paths per field. Measured on the project's gold set
@@ -147,6 +153,11 @@ func Open(path string) (*Index, error) {
 	return &Index{idx: idx, path: path}, nil
 }
 
+// SetBleveScoring sends questions through bleve's own query execution
+// (true) or through termAtATime (false, the default). They rank alike
+// (TestTermAtATime); the switch is there to compare them.
+func (x *Index) SetBleveScoring(on bool) { x.bleveScoring = on }
+
 // Close closes the index.
 func (x *Index) Close() error { return x.idx.Close() }
 
@@ -259,7 +270,7 @@ func match(field, analyzer, text string, boost float64) query.Query {
 // syllables, their bigrams and, when given, the syllables as typed. Common
 // syllables (handbook.Query.Common) are left out of the single-syllable
 // paths while the phrase keeps a rarer syllable or a bigram to match on.
-func textQuery(exact, folded []string, common map[string]bool, weight float64) []query.Query {
+func textQuery(exact, folded []string, common map[string]bool, weight float64) []matchSpec {
 	multi := len(folded) > 1
 	keepF, keepE := folded, exact
 	if len(common) > 0 {
@@ -277,17 +288,17 @@ func textQuery(exact, folded []string, common map[string]bool, weight float64) [
 			keepF, keepE = folded, exact
 		}
 	}
-	var qs []query.Query
+	var qs []matchSpec
 	for _, fb := range fieldBoosts {
 		field, b := fb.field, fb.boosts
 		if len(keepF) > 0 {
-			qs = append(qs, match(field+"_fold", FoldAnalyzer, strings.Join(keepF, " "), b.fold*weight))
+			qs = append(qs, matchSpec{field + "_fold", FoldAnalyzer, strings.Join(keepF, " "), b.fold * weight})
 		}
 		if multi {
-			qs = append(qs, match(field+"_bigram", BigramAnalyzer, strings.Join(folded, " "), b.bigram*weight))
+			qs = append(qs, matchSpec{field + "_bigram", BigramAnalyzer, strings.Join(folded, " "), b.bigram * weight})
 		}
 		if len(keepE) > 0 {
-			qs = append(qs, match(field+"_exact", ExactAnalyzer, strings.Join(keepE, " "), b.exact*weight))
+			qs = append(qs, matchSpec{field + "_exact", ExactAnalyzer, strings.Join(keepE, " "), b.exact * weight})
 		}
 	}
 	return qs
@@ -356,17 +367,62 @@ func (x *Index) Search(ctx context.Context, q handbook.Query, f handbook.Filter,
 	for _, e := range q.Expansions {
 		should = append(should, textQuery(nil, handbook.FoldedSyllables(e), q.Common, w)...)
 	}
-	text := query.NewDisjunctionQuery(should)
 	must, mustNot := filterQueries(f)
-	bq := query.NewBooleanQuery(append([]query.Query{text}, must...), nil, mustNot)
-	req := bleve.NewSearchRequestOptions(bq, k, 0, false)
-	req.Fields = []string{"doc", "anchor", "kind", "title", "heading", "text", "field", "audience", "valid_from", "valid_to", "fold_all", "fold_names"}
-	res, err := x.idx.SearchInContext(ctx, req)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
+	var (
+		res    *bleve.SearchResult
+		scores map[string]float64
+	)
+	if x.bleveScoring {
+		r, err := x.searchBleve(ctx, should, must, mustNot, k)
+		if err != nil {
+			return nil, err
 		}
-		return nil, fmt.Errorf("bleve search: %w", err)
+		res = r
+	} else {
+		best, ids, ok, err := x.termAtATime(ctx, should, must, mustNot, k)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, fmt.Errorf("bleve search: %w", err)
+		}
+		if !ok {
+			r, err := x.searchBleve(ctx, should, must, mustNot, k)
+			if err != nil {
+				return nil, err
+			}
+			res = r
+		} else {
+			if len(ids) == 0 {
+				return nil, nil
+			}
+			// The stored fields of the best documents, through bleve.
+			req := bleve.NewSearchRequestOptions(query.NewDocIDQuery(ids), len(ids), 0, false)
+			req.Fields = hitFields
+			req.Score = "none"
+			r, err := x.idx.SearchInContext(ctx, req)
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
+				return nil, fmt.Errorf("bleve search: %w", err)
+			}
+			scores = make(map[string]float64, len(best))
+			rank := make(map[string]int, len(best))
+			for i, b := range best {
+				scores[ids[i]], rank[ids[i]] = b.score, i
+			}
+			slices.SortFunc(r.Hits, func(a, b *search.DocumentMatch) int {
+				return cmp.Compare(rank[a.ID], rank[b.ID])
+			})
+			res = r
+		}
+	}
+	score := func(h *search.DocumentMatch) float64 {
+		if scores != nil {
+			return scores[h.ID]
+		}
+		return h.Score
 	}
 	hits := make([]handbook.Hit, 0, len(res.Hits))
 	for _, h := range res.Hits {
@@ -394,7 +450,7 @@ func (x *Index) Search(ctx context.Context, q handbook.Query, f handbook.Filter,
 			Names:     splitNames(str("fold_names")),
 			Field:     str("field"),
 			Audience:  handbook.Audience(str("audience")),
-			Score:     h.Score,
+			Score:     score(h),
 			ValidFrom: date("valid_from"),
 			ValidTo:   date("valid_to"),
 		})
@@ -421,6 +477,28 @@ func splitNames(s string) [][]string {
 		}
 	}
 	return out
+}
+
+var hitFields = []string{"doc", "anchor", "kind", "title", "heading", "text", "field", "audience", "valid_from", "valid_to", "fold_all", "fold_names"}
+
+// searchBleve runs the question as one bleve query: the reference that
+// termAtATime computes faster, and the path for indexes that are not scorch.
+func (x *Index) searchBleve(ctx context.Context, should []matchSpec, must, mustNot []query.Query, k int) (*bleve.SearchResult, error) {
+	qs := make([]query.Query, len(should))
+	for i, s := range should {
+		qs[i] = s.query()
+	}
+	bq := query.NewBooleanQuery(append([]query.Query{query.NewDisjunctionQuery(qs)}, must...), nil, mustNot)
+	req := bleve.NewSearchRequestOptions(bq, k, 0, false)
+	req.Fields = hitFields
+	res, err := x.idx.SearchInContext(ctx, req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("bleve search: %w", err)
+	}
+	return res, nil
 }
 
 // Remove deletes the index directory at path.

@@ -1,0 +1,366 @@
+package bleve
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
+)
+
+// Term-at-a-time scoring.
+//
+// A question becomes a disjunction of some seventy term clauses (four
+// fields, three match paths, one term per syllable or bigram). bleve walks
+// them document-at-a-time: every posting of every clause goes through a
+// heap ordered by byte-compared document ids and builds a DocumentMatch. At
+// 100,000 chunks that merge was three quarters of a search's CPU while the
+// postings themselves were a quarter (docs/BENCHMARKS.md).
+//
+// score walks each term's postings once, segment by segment, and adds its
+// contribution to dense per-document accumulators. It computes the score
+// bleve's query would: for each term tf·norm·idf² times the boost
+// (TermQueryScorer), summed per match query and multiplied by the share of
+// the match query's terms found (the coord of its disjunction), then summed
+// over match queries and multiplied by the share of match queries matched.
+// bleve's query norm is left out: it scales every score of a query alike,
+// and the reranker divides by the best score anyway. TestTermAtATime checks
+// the ranking against bleve's own on the same index.
+
+// matchSpec is one match query: text analysed with analyzer, matched on
+// field with boost.
+type matchSpec struct {
+	field, analyzer, text string
+	boost                 float64
+}
+
+func (m matchSpec) query() query.Query { return match(m.field, m.analyzer, m.text, m.boost) }
+
+// accum holds the per-document accumulators of one search; pooled because
+// they are as long as the index.
+type accum struct {
+	termSum  []float64 // the current match query's sum per document
+	termCnt  []uint16  // its terms found per document
+	sum      []float64 // the sum over match queries per document
+	cnt      []uint16  // match queries matched per document
+	touched  []uint32  // documents with sum > 0
+	touchedM []uint32  // documents with termSum > 0
+	skip     []uint64  // bitset: excluded by the filter
+}
+
+var accumPool sync.Pool
+
+func getAccum(n int) *accum {
+	a, _ := accumPool.Get().(*accum)
+	if a == nil {
+		a = &accum{}
+	}
+	if len(a.sum) < n {
+		a.termSum = make([]float64, n)
+		a.termCnt = make([]uint16, n)
+		a.sum = make([]float64, n)
+		a.cnt = make([]uint16, n)
+		a.skip = make([]uint64, (n+63)/64)
+	}
+	return a
+}
+
+// release zeroes what the search touched and returns a to the pool.
+func (a *accum) release(skipUsed bool) {
+	for _, d := range a.touched {
+		a.sum[d], a.cnt[d] = 0, 0
+	}
+	a.touched = a.touched[:0]
+	if skipUsed {
+		clear(a.skip)
+	}
+	accumPool.Put(a)
+}
+
+// scored is a document number with its score.
+type scored struct {
+	num   uint64
+	score float64
+}
+
+// termAtATime returns the k best documents of the disjunction of specs among
+// those passing must (each a set the document must be in) and mustNot. ok is
+// false when the index is not a scorch snapshot; the caller then runs the
+// query through bleve.
+func (x *Index) termAtATime(ctx context.Context, specs []matchSpec, must, mustNot []query.Query, k int) (out []scored, ids []string, ok bool, err error) {
+	adv, err := x.idx.Advanced()
+	if err != nil {
+		return nil, nil, false, err
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return nil, nil, false, err
+	}
+	defer r.Close()
+	snap, isSnap := r.(*scorch.IndexSnapshot)
+	if !isSnap {
+		return nil, nil, false, nil
+	}
+	segs := snap.Segments()
+	offsets := make([]uint64, len(segs))
+	var total uint64
+	for i, s := range segs {
+		offsets[i] = total
+		total += s.Segment().Count()
+	}
+	if total >= math.MaxUint32 {
+		return nil, nil, false, nil
+	}
+	docTotal, err := snap.DocCount()
+	if err != nil {
+		return nil, nil, false, err
+	}
+	a := getAccum(int(total))
+	filtered := len(must) > 0 || len(mustNot) > 0
+	defer a.release(filtered)
+
+	m := x.idx.Mapping()
+	dicts := map[string][]segment.TermDictionary{}
+	dict := func(field string) ([]segment.TermDictionary, error) {
+		if d, ok := dicts[field]; ok {
+			return d, nil
+		}
+		d := make([]segment.TermDictionary, len(segs))
+		for i, s := range segs {
+			td, err := s.Segment().Dictionary(field)
+			if err != nil {
+				return nil, fmt.Errorf("dictionary %s: %w", field, err)
+			}
+			d[i] = td
+		}
+		dicts[field] = d
+		return d, nil
+	}
+	var (
+		pls  = make([]segment.PostingsList, len(segs))
+		iter segment.PostingsIterator
+	)
+	for mi, spec := range specs {
+		if mi%8 == 0 && ctx.Err() != nil {
+			return nil, nil, true, ctx.Err()
+		}
+		an := m.AnalyzerNamed(spec.analyzer)
+		if an == nil {
+			return nil, nil, true, fmt.Errorf("unknown analyzer %q", spec.analyzer)
+		}
+		tokens := an.Analyze([]byte(spec.text))
+		if len(tokens) == 0 {
+			continue
+		}
+		ds, err := dict(spec.field)
+		if err != nil {
+			return nil, nil, true, err
+		}
+		for _, tok := range tokens {
+			var df uint64
+			for i, s := range segs {
+				pl, err := ds[i].PostingsList(tok.Term, s.Deleted(), pls[i])
+				if err != nil {
+					return nil, nil, true, fmt.Errorf("postings %s:%s: %w", spec.field, tok.Term, err)
+				}
+				pls[i] = pl
+				df += pl.Count()
+			}
+			if df == 0 {
+				continue
+			}
+			idf := 1 + math.Log(float64(docTotal)/float64(df+1))
+			w := spec.boost * idf * idf
+			for i := range segs {
+				if pls[i].Count() == 0 {
+					continue
+				}
+				iter = pls[i].Iterator(true, true, false, iter)
+				off := offsets[i]
+				for {
+					p, err := iter.Next()
+					if err != nil {
+						return nil, nil, true, fmt.Errorf("postings %s:%s: %w", spec.field, tok.Term, err)
+					}
+					if p == nil {
+						break
+					}
+					d := uint32(off + p.Number())
+					if a.termCnt[d] == 0 {
+						a.touchedM = append(a.touchedM, d)
+					}
+					a.termSum[d] += sqrtFreq(p.Frequency()) * p.Norm() * w
+					a.termCnt[d]++
+				}
+			}
+		}
+		nt := float64(len(tokens))
+		for _, d := range a.touchedM {
+			if a.cnt[d] == 0 {
+				a.touched = append(a.touched, d)
+			}
+			a.sum[d] += a.termSum[d] * float64(a.termCnt[d]) / nt
+			a.cnt[d]++
+			a.termSum[d], a.termCnt[d] = 0, 0
+		}
+		a.touchedM = a.touchedM[:0]
+	}
+
+	if filtered {
+		if err := x.markSkipped(ctx, r, a, must, mustNot, total); err != nil {
+			return nil, nil, true, err
+		}
+	}
+	nm := float64(len(specs))
+	best := make([]scored, 0, k+1)
+	// worse orders by score, then by document number as bleve's collector
+	// does: of equal scores the earlier document comes first.
+	worse := func(p, q scored) bool {
+		return p.score < q.score || (p.score == q.score && p.num > q.num)
+	}
+	for _, d := range a.touched {
+		if filtered && a.skip[d/64]&(1<<(d%64)) != 0 {
+			continue
+		}
+		s := scored{num: uint64(d), score: a.sum[d] * float64(a.cnt[d]) / nm}
+		if len(best) == k && !worse(best[0], s) {
+			continue
+		}
+		best = heapPush(best, s, k, worse)
+	}
+	slices.SortFunc(best, func(p, q scored) int {
+		switch {
+		case worse(q, p):
+			return -1
+		case worse(p, q):
+			return 1
+		}
+		return 0
+	})
+	ids = make([]string, len(best))
+	for i, b := range best {
+		si := segmentOf(offsets, b.num)
+		id, err := segs[si].DocID(b.num - offsets[si])
+		if err != nil {
+			return nil, nil, true, fmt.Errorf("document id of %d: %w", b.num, err)
+		}
+		ids[i] = string(id)
+	}
+	return best, ids, true, nil
+}
+
+// markSkipped sets the bits of documents that miss a must set or hit a
+// mustNot one. The filter sets are small (internal, archived, not yet or no
+// longer in force) or walked once (kind, field, named texts).
+func (x *Index) markSkipped(ctx context.Context, r index.IndexReader, a *accum, must, mustNot []query.Query, total uint64) error {
+	visit := func(q query.Query, fn func(n uint64)) error {
+		s, err := q.Searcher(ctx, r, x.idx.Mapping(), search.SearcherOptions{Score: "none"})
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		sctx := &search.SearchContext{DocumentMatchPool: search.NewDocumentMatchPool(s.DocumentMatchPoolSize(), 0)}
+		for {
+			dm, err := s.Next(sctx)
+			if err != nil {
+				return err
+			}
+			if dm == nil {
+				return nil
+			}
+			if n := binary.BigEndian.Uint64(dm.IndexInternalID); n < total {
+				fn(n)
+			}
+			sctx.DocumentMatchPool.Put(dm)
+		}
+	}
+	for _, q := range mustNot {
+		if err := visit(q, func(n uint64) { a.skip[n/64] |= 1 << (n % 64) }); err != nil {
+			return fmt.Errorf("filter: %w", err)
+		}
+	}
+	if len(must) == 0 {
+		return nil
+	}
+	// A document must be in every must set: count its memberships among the
+	// touched documents and skip those short of all.
+	seen := map[uint32]int{}
+	for _, q := range must {
+		if err := visit(q, func(n uint64) {
+			if a.cnt[n] > 0 {
+				seen[uint32(n)]++
+			}
+		}); err != nil {
+			return fmt.Errorf("filter: %w", err)
+		}
+	}
+	for _, d := range a.touched {
+		if seen[d] < len(must) {
+			a.skip[d/64] |= 1 << (d % 64)
+		}
+	}
+	return nil
+}
+
+func segmentOf(offsets []uint64, n uint64) int {
+	i, _ := slices.BinarySearch(offsets, n+1)
+	return i - 1
+}
+
+var sqrtCache = func() (c [64]float64) {
+	for i := range c {
+		c[i] = math.Sqrt(float64(i))
+	}
+	return c
+}()
+
+func sqrtFreq(f uint64) float64 {
+	if f < uint64(len(sqrtCache)) {
+		return sqrtCache[f]
+	}
+	return math.Sqrt(float64(f))
+}
+
+// heapPush adds s to the min-heap h (by worse) bounded to k entries.
+func heapPush(h []scored, s scored, k int, worse func(p, q scored) bool) []scored {
+	if len(h) == k {
+		h[0] = s
+		siftDown(h, 0, worse)
+		return h
+	}
+	h = append(h, s)
+	for i := len(h) - 1; i > 0; {
+		p := (i - 1) / 2
+		if !worse(h[i], h[p]) {
+			break
+		}
+		h[i], h[p] = h[p], h[i]
+		i = p
+	}
+	return h
+}
+
+func siftDown(h []scored, i int, worse func(p, q scored) bool) {
+	for {
+		l := 2*i + 1
+		if l >= len(h) {
+			return
+		}
+		m := l
+		if r := l + 1; r < len(h) && worse(h[r], h[l]) {
+			m = r
+		}
+		if !worse(h[m], h[i]) {
+			return
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+}
