@@ -72,8 +72,13 @@ func getAccum(n int) *accum {
 	return a
 }
 
-// release zeroes what the search touched and returns a to the pool.
+// release zeroes what the search touched and returns a to the pool, also
+// after a search that stopped on an error halfway through a match query.
 func (a *accum) release(skipUsed bool) {
+	for _, d := range a.touchedM {
+		a.termSum[d], a.termCnt[d] = 0, 0
+	}
+	a.touchedM = a.touchedM[:0]
 	for _, d := range a.touched {
 		a.sum[d], a.cnt[d] = 0, 0
 	}
