@@ -314,17 +314,20 @@ func (w *snapWriter) strIn(s, parent string, base uint64, from int) int {
 	return from
 }
 
-// strs writes a slice, keeping nil apart from empty.
-func (w *snapWriter) strs(ss []string) {
-	if ss == nil {
+// putList writes a slice, keeping nil apart from empty: 0 for nil, else
+// the length plus one, then each element.
+func putList[T any](w *snapWriter, xs []T, each func(T)) {
+	if xs == nil {
 		w.uv(0)
 		return
 	}
-	w.uv(uint64(len(ss)) + 1)
-	for _, s := range ss {
-		w.str(s)
+	w.uv(uint64(len(xs)) + 1)
+	for _, x := range xs {
+		each(x)
 	}
 }
+
+func (w *snapWriter) strs(ss []string) { putList(w, ss, w.str) }
 
 func (w *snapWriter) date(d handbook.Date) {
 	if d.Time.IsZero() {
@@ -362,16 +365,11 @@ func (w *snapWriter) doc(d *handbook.Document) {
 	w.date(d.Effective)
 	w.date(d.Expires)
 	w.strs(d.Sources)
-	if d.LegalBasis == nil {
-		w.uv(0)
-	} else {
-		w.uv(uint64(len(d.LegalBasis)) + 1)
-		for _, r := range d.LegalBasis {
-			w.str(r.Doc)
-			w.str(r.Article)
-			w.str(r.Note)
-		}
-	}
+	putList(w, d.LegalBasis, func(r handbook.Reference) {
+		w.str(r.Doc)
+		w.str(r.Article)
+		w.str(r.Note)
+	})
 	w.str(d.ReformNote)
 	w.flag(d.Procedure != nil)
 	if p := d.Procedure; p != nil {
@@ -386,16 +384,11 @@ func (w *snapWriter) doc(d *handbook.Document) {
 		w.str(p.TimeLimit)
 		w.str(p.Fee)
 		w.str(p.FeeBasis)
-		if p.Documents == nil {
-			w.uv(0)
-		} else {
-			w.uv(uint64(len(p.Documents)) + 1)
-			for _, it := range p.Documents {
-				w.str(it.Name)
-				w.str(it.Copies)
-				w.str(it.Note)
-			}
-		}
+		putList(w, p.Documents, func(it handbook.DossierItem) {
+			w.str(it.Name)
+			w.str(it.Copies)
+			w.str(it.Note)
+		})
 		w.strs(p.Steps)
 		w.str(p.Result)
 		w.strs(p.Forms)
@@ -420,30 +413,20 @@ func (w *snapWriter) doc(d *handbook.Document) {
 	if t := d.Template; t != nil {
 		w.str(t.DocType)
 		w.str(t.Abbr)
-		if t.Fields == nil {
-			w.uv(0)
-		} else {
-			w.uv(uint64(len(t.Fields)) + 1)
-			for _, f := range t.Fields {
-				w.str(f.Name)
-				w.str(f.Label)
-				w.flag(f.Required)
-				w.str(f.Example)
-				w.flag(f.Multi)
-			}
-		}
+		putList(w, t.Fields, func(f handbook.TemplateField) {
+			w.str(f.Name)
+			w.str(f.Label)
+			w.flag(f.Required)
+			w.str(f.Example)
+			w.flag(f.Multi)
+		})
 		w.strs(t.Structure)
 	}
-	if d.Links == nil {
-		w.uv(0)
-	} else {
-		w.uv(uint64(len(d.Links)) + 1)
-		for _, l := range d.Links {
-			w.str(l.Doc)
-			w.str(l.Anchor)
-			w.n(l.Line)
-		}
-	}
+	putList(w, d.Links, func(l handbook.Link) {
+		w.str(l.Doc)
+		w.str(l.Anchor)
+		w.n(l.Line)
+	})
 	if d.KeyLines == nil {
 		w.uv(0)
 	} else {
@@ -583,18 +566,20 @@ func (r *snapReader) str() string {
 	return unsafe.String(&r.blob[off], int(n))
 }
 
-// strs reads a slice written by snapWriter.strs.
-func (r *snapReader) strs() []string {
+// getList reads a slice written by putList.
+func getList[T any](r *snapReader, each func() T) []T {
 	n := r.count()
 	if n == 0 {
 		return nil
 	}
-	out := make([]string, n-1)
+	out := make([]T, n-1)
 	for i := range out {
-		out[i] = r.str()
+		out[i] = each()
 	}
 	return out
 }
+
+func (r *snapReader) strs() []string { return getList(r, r.str) }
 
 func (r *snapReader) date() handbook.Date {
 	if !r.flag() {
@@ -624,23 +609,17 @@ func (r *snapReader) doc() *handbook.Document {
 	}
 	d.Reviewed, d.Effective, d.Expires = r.date(), r.date(), r.date()
 	d.Sources = r.strs()
-	if n := r.count(); n > 0 {
-		d.LegalBasis = make([]handbook.Reference, n-1)
-		for i := range d.LegalBasis {
-			d.LegalBasis[i] = handbook.Reference{Doc: r.str(), Article: r.str(), Note: r.str()}
-		}
-	}
+	d.LegalBasis = getList(r, func() handbook.Reference {
+		return handbook.Reference{Doc: r.str(), Article: r.str(), Note: r.str()}
+	})
 	d.ReformNote = r.str()
 	if r.flag() {
 		p := &handbook.Procedure{Code: r.str(), Field: r.str(), Level: r.str(), Agency: r.str(), Where: r.str()}
 		p.Applicants, p.Channels = r.strs(), r.strs()
 		p.Online, p.TimeLimit, p.Fee, p.FeeBasis = r.str(), r.str(), r.str(), r.str()
-		if n := r.count(); n > 0 {
-			p.Documents = make([]handbook.DossierItem, n-1)
-			for i := range p.Documents {
-				p.Documents[i] = handbook.DossierItem{Name: r.str(), Copies: r.str(), Note: r.str()}
-			}
-		}
+		p.Documents = getList(r, func() handbook.DossierItem {
+			return handbook.DossierItem{Name: r.str(), Copies: r.str(), Note: r.str()}
+		})
 		p.Steps = r.strs()
 		p.Result = r.str()
 		p.Forms, p.Conditions = r.strs(), r.strs()
@@ -657,21 +636,15 @@ func (r *snapReader) doc() *handbook.Document {
 	}
 	if r.flag() {
 		t := &handbook.Template{DocType: r.str(), Abbr: r.str()}
-		if n := r.count(); n > 0 {
-			t.Fields = make([]handbook.TemplateField, n-1)
-			for i := range t.Fields {
-				t.Fields[i] = handbook.TemplateField{Name: r.str(), Label: r.str(), Required: r.flag(), Example: r.str(), Multi: r.flag()}
-			}
-		}
+		t.Fields = getList(r, func() handbook.TemplateField {
+			return handbook.TemplateField{Name: r.str(), Label: r.str(), Required: r.flag(), Example: r.str(), Multi: r.flag()}
+		})
 		t.Structure = r.strs()
 		d.Template = t
 	}
-	if n := r.count(); n > 0 {
-		d.Links = make([]handbook.Link, n-1)
-		for i := range d.Links {
-			d.Links[i] = handbook.Link{Doc: r.str(), Anchor: r.str(), Line: r.n()}
-		}
-	}
+	d.Links = getList(r, func() handbook.Link {
+		return handbook.Link{Doc: r.str(), Anchor: r.str(), Line: r.n()}
+	})
 	if n := r.count(); n > 0 {
 		d.KeyLines = make(map[string]int, n-1)
 		for range n - 1 {
@@ -681,17 +654,14 @@ func (r *snapReader) doc() *handbook.Document {
 	}
 	d.Body = r.str()
 	d.HTML = r.str()
-	if n := r.count(); n > 0 {
-		d.Sections = make([]handbook.Section, n-1)
-		for i := range d.Sections {
-			s := &d.Sections[i]
-			s.Kind = handbook.SectionKind(r.str())
-			s.Anchor, s.Number, s.Title, s.Heading, s.Parent = r.str(), r.str(), r.str(), r.str(), r.str()
-			s.Path = r.strs()
-			s.Text, s.HTML = r.str(), r.str()
-			s.Line = r.n()
-		}
-	}
+	d.Sections = getList(r, func() (s handbook.Section) {
+		s.Kind = handbook.SectionKind(r.str())
+		s.Anchor, s.Number, s.Title, s.Heading, s.Parent = r.str(), r.str(), r.str(), r.str(), r.str()
+		s.Path = r.strs()
+		s.Text, s.HTML = r.str(), r.str()
+		s.Line = r.n()
+		return s
+	})
 	d.Hash = r.str()
 	d.BodyLine = r.n()
 	return d
