@@ -369,60 +369,19 @@ func (x *Index) Search(ctx context.Context, q handbook.Query, f handbook.Filter,
 	}
 	must, mustNot := filterQueries(f)
 	var (
-		res    *bleve.SearchResult
-		scores map[string]float64
+		res *bleve.SearchResult
+		ok  bool
+		err error
 	)
-	if x.bleveScoring {
-		r, err := x.searchBleve(ctx, should, must, mustNot, k)
-		if err != nil {
+	if !x.bleveScoring {
+		if res, ok, err = x.searchTermAtATime(ctx, should, must, mustNot, k); err != nil {
 			return nil, err
 		}
-		res = r
-	} else {
-		best, ids, ok, err := x.termAtATime(ctx, should, must, mustNot, k)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			return nil, fmt.Errorf("bleve search: %w", err)
-		}
-		if !ok {
-			r, err := x.searchBleve(ctx, should, must, mustNot, k)
-			if err != nil {
-				return nil, err
-			}
-			res = r
-		} else {
-			if len(ids) == 0 {
-				return nil, nil
-			}
-			// The stored fields of the best documents, through bleve.
-			req := bleve.NewSearchRequestOptions(query.NewDocIDQuery(ids), len(ids), 0, false)
-			req.Fields = hitFields
-			req.Score = "none"
-			r, err := x.idx.SearchInContext(ctx, req)
-			if err != nil {
-				if ctx.Err() != nil {
-					return nil, ctx.Err()
-				}
-				return nil, fmt.Errorf("bleve search: %w", err)
-			}
-			scores = make(map[string]float64, len(best))
-			rank := make(map[string]int, len(best))
-			for i, b := range best {
-				scores[ids[i]], rank[ids[i]] = b.score, i
-			}
-			slices.SortFunc(r.Hits, func(a, b *search.DocumentMatch) int {
-				return cmp.Compare(rank[a.ID], rank[b.ID])
-			})
-			res = r
-		}
 	}
-	score := func(h *search.DocumentMatch) float64 {
-		if scores != nil {
-			return scores[h.ID]
+	if !ok {
+		if res, err = x.searchBleve(ctx, should, must, mustNot, k); err != nil {
+			return nil, err
 		}
-		return h.Score
 	}
 	hits := make([]handbook.Hit, 0, len(res.Hits))
 	for _, h := range res.Hits {
@@ -450,7 +409,7 @@ func (x *Index) Search(ctx context.Context, q handbook.Query, f handbook.Filter,
 			Names:     splitNames(str("fold_names")),
 			Field:     str("field"),
 			Audience:  handbook.Audience(str("audience")),
-			Score:     score(h),
+			Score:     h.Score,
 			ValidFrom: date("valid_from"),
 			ValidTo:   date("valid_to"),
 		})
@@ -492,13 +451,50 @@ func (x *Index) searchBleve(ctx context.Context, should []matchSpec, must, mustN
 	req := bleve.NewSearchRequestOptions(bq, k, 0, false)
 	req.Fields = hitFields
 	res, err := x.idx.SearchInContext(ctx, req)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, fmt.Errorf("bleve search: %w", err)
+	return res, searchErr(ctx, err)
+}
+
+// searchTermAtATime ranks with termAtATime and loads the stored fields of
+// the best chunks through bleve, in rank order with their scores. ok is
+// false when termAtATime cannot read this index.
+func (x *Index) searchTermAtATime(ctx context.Context, should []matchSpec, must, mustNot []query.Query, k int) (res *bleve.SearchResult, ok bool, err error) {
+	best, ids, ok, err := x.termAtATime(ctx, should, must, mustNot, k)
+	if err != nil || !ok {
+		return nil, ok, searchErr(ctx, err)
 	}
-	return res, nil
+	if len(ids) == 0 {
+		return &bleve.SearchResult{}, true, nil
+	}
+	req := bleve.NewSearchRequestOptions(query.NewDocIDQuery(ids), len(ids), 0, false)
+	req.Fields = hitFields
+	req.Score = "none"
+	res, err = x.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, true, searchErr(ctx, err)
+	}
+	rank := make(map[string]int, len(ids))
+	for i, id := range ids {
+		rank[id] = i
+	}
+	for _, h := range res.Hits {
+		h.Score = best[rank[h.ID]].score
+	}
+	slices.SortFunc(res.Hits, func(a, b *search.DocumentMatch) int {
+		return cmp.Compare(rank[a.ID], rank[b.ID])
+	})
+	return res, true, nil
+}
+
+// searchErr reports a failed search: the context's error when the search
+// was cancelled, otherwise err wrapped.
+func searchErr(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return fmt.Errorf("bleve search: %w", err)
 }
 
 // Remove deletes the index directory at path.
