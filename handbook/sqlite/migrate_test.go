@@ -3,7 +3,6 @@ package sqlite_test
 import (
 	"io/fs"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -49,25 +48,9 @@ func TestUpgradeFromFirstSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u := handbooktest.CreateUser(t, old, "lan", handbook.RoleOfficial, "Sở Tư pháp")
-	q := handbooktest.LogQuestion(t, old, handbook.Question{Query: "khai sinh"})
-	if err := old.CreateTicket(t.Context(), &handbook.Ticket{QuestionID: q.ID, Question: q.Query, Status: handbook.TicketOpen, CreatedBy: u.ID}); err != nil {
-		t.Fatal(err)
-	}
-	old.Close()
-	s, err := sqlite.Open(t.Context(), path)
-	if err != nil {
-		t.Fatalf("upgrade: %v", err)
-	}
-	defer s.Close()
-	got, _ := s.Migrations(t.Context())
-	if want := migrationFiles(t); !slices.Equal(got, want) {
-		t.Errorf("Migrations after upgrade = %q, want %q", got, want)
-	}
-	ts, err := s.Tickets(t.Context(), handbook.TicketFilter{CreatedBy: u.ID})
-	if err != nil || len(ts) != 1 {
-		t.Errorf("tickets of the first release after upgrade = %v, %v", ts, err)
-	}
+	handbooktest.TestUpgrade(t, old, func() (handbooktest.MigratedStore, error) {
+		return sqlite.Open(t.Context(), path)
+	}, migrationFiles(t))
 }
 
 // TestRefusesNewerSchema: a database upgraded by a newer handbook is not
