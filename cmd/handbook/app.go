@@ -59,7 +59,12 @@ func openApp(cfg Config, log *slog.Logger) (*App, error) {
 	a.Manager = &indexer.Manager{
 		Dir: filepath.Join(cfg.Data, "index"),
 		Open: func(dir string) (indexer.Keyword, error) {
-			return bleve.Open(dir)
+			x, err := bleve.Open(dir)
+			if err != nil {
+				return nil, err
+			}
+			x.SetPostingsCache(cfg.PostingsCacheMB << 20)
+			return x, nil
 		},
 		Log: log.With("component", "indexer"),
 	}

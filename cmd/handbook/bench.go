@@ -435,9 +435,24 @@ func perSecond(n int, d time.Duration) float64 {
 	return float64(n) / d.Seconds()
 }
 
+// newBenchManager opens indexes as handbook serve does by default, with a
+// postings cache of postingsMB (-1: the default size).
 func newBenchManager(dir string) *indexer.Manager {
-	return &indexer.Manager{Dir: dir, Open: func(dir string) (indexer.Keyword, error) { return bleve.Open(dir) }}
+	return &indexer.Manager{Dir: dir, Open: func(dir string) (indexer.Keyword, error) {
+		x, err := bleve.Open(dir)
+		if err != nil {
+			return nil, err
+		}
+		if benchPostingsMB >= 0 {
+			x.SetPostingsCache(benchPostingsMB << 20)
+		}
+		return x, nil
+	}}
 }
+
+// benchPostingsMB sizes the postings cache of in-process benchmarks; -1
+// keeps the default.
+var benchPostingsMB = -1
 
 func readCases(path string) ([]handbook.EvalCase, error) {
 	f, err := os.Open(path)

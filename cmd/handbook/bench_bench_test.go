@@ -27,6 +27,7 @@ import (
 var (
 	benchCorpusFlag = flag.String("bench.corpus", "", "corpus directory from `handbook bench gen` (default: generate 10k chunks)")
 	benchDataFlag   = flag.String("bench.data", "", "data directory holding (or receiving) the corpus index")
+	benchPostings   = flag.Int("bench.postings-mb", -1, "postings cache in MiB (0: none; -1: the default)")
 )
 
 type benchFixture struct {
@@ -74,6 +75,7 @@ func searchFixture(b *testing.B) *benchFixture {
 		if f.cases, searchErr = readCases(filepath.Join(corpus, corpusQueries)); searchErr != nil {
 			return
 		}
+		benchPostingsMB = *benchPostings
 		m := newBenchManager(filepath.Join(data, "index"))
 		if _, searchErr = m.OpenCurrent(); searchErr != nil {
 			return

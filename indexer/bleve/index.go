@@ -1,13 +1,11 @@
 package bleve
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math"
 	"os"
-	"slices"
 	"strings"
 
 	"sotay/handbook"
@@ -18,7 +16,6 @@ import (
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
 	"github.com/blevesearch/bleve/v2/mapping"
-	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 )
 
@@ -35,6 +32,9 @@ type Index struct {
 	// bleveScoring sends questions through bleve's own query execution
 	// instead of termAtATime (tests compare the two).
 	bleveScoring bool
+	// postings caches decoded postings lists for termAtATime; nil keeps
+	// none.
+	postings *postingsCache
 }
 
 // Boosts of the match paths per field. Measured on the project's gold set
@@ -150,7 +150,25 @@ func Open(path string) (*Index, error) {
 		idx.Close()
 		return nil, fmt.Errorf("open bleve index %s: mapping version %q, want %q: %w", path, v, MappingVersion, handbook.ErrConflict)
 	}
-	return &Index{idx: idx, path: path}, nil
+	return &Index{idx: idx, path: path, postings: newPostingsCache(DefaultPostingsCacheBytes)}, nil
+}
+
+// SetPostingsCache bounds the cache of decoded postings to maxBytes; 0
+// keeps none. Call it before searching.
+func (x *Index) SetPostingsCache(maxBytes int) {
+	x.postings = nil
+	if maxBytes > 0 {
+		x.postings = newPostingsCache(maxBytes)
+	}
+}
+
+// PostingsCacheStats reports the cache of decoded postings: its entries and
+// bytes, and the lookups that found a list and that missed.
+func (x *Index) PostingsCacheStats() (entries, bytes int, hits, misses uint64) {
+	if x.postings == nil {
+		return 0, 0, 0, 0
+	}
+	return x.postings.stats()
 }
 
 // SetBleveScoring sends questions through bleve's own query execution
@@ -454,34 +472,18 @@ func (x *Index) searchBleve(ctx context.Context, should []matchSpec, must, mustN
 	return res, searchErr(ctx, err)
 }
 
-// searchTermAtATime ranks with termAtATime and loads the stored fields of
-// the best chunks through bleve, in rank order with their scores. ok is
-// false when termAtATime cannot read this index.
+// searchTermAtATime ranks with termAtATime, which also reads the stored
+// fields of the best chunks. ok is false when termAtATime cannot read this
+// index.
 func (x *Index) searchTermAtATime(ctx context.Context, should []matchSpec, must, mustNot []query.Query, k int) (res *bleve.SearchResult, ok bool, err error) {
-	best, ids, ok, err := x.termAtATime(ctx, should, must, mustNot, k)
+	hits, ok, err := x.termAtATime(ctx, should, must, mustNot, k)
 	if err != nil || !ok {
 		return nil, ok, searchErr(ctx, err)
 	}
-	if len(ids) == 0 {
-		return &bleve.SearchResult{}, true, nil
+	res = &bleve.SearchResult{Hits: hits, Total: uint64(len(hits))}
+	if len(hits) > 0 {
+		res.MaxScore = hits[0].Score
 	}
-	req := bleve.NewSearchRequestOptions(query.NewDocIDQuery(ids), len(ids), 0, false)
-	req.Fields = hitFields
-	req.Score = "none"
-	res, err = x.idx.SearchInContext(ctx, req)
-	if err != nil {
-		return nil, true, searchErr(ctx, err)
-	}
-	rank := make(map[string]int, len(ids))
-	for i, id := range ids {
-		rank[id] = i
-	}
-	for _, h := range res.Hits {
-		h.Score = best[rank[h.ID]].score
-	}
-	slices.SortFunc(res.Hits, func(a, b *search.DocumentMatch) int {
-		return cmp.Compare(rank[a.ID], rank[b.ID])
-	})
 	return res, true, nil
 }
 

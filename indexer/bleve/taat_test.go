@@ -4,6 +4,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"sotay/content"
@@ -61,38 +62,71 @@ func TestTermAtATime(t *testing.T) {
 		{Audience: handbook.AudienceInternal, Kinds: []handbook.Kind{handbook.KindProcedure, handbook.KindFAQ}},
 		{Audience: handbook.AudiencePublic, At: mustDate(t, "2020-01-01"), Field: "Hộ tịch"},
 	}
-	compared := 0
-	for _, c := range cases {
-		q, err := an.Analyze(c.Query)
-		if err != nil || len(q.Terms) == 0 {
-			continue
-		}
-		for fi, f := range filters {
-			x.SetBleveScoring(true)
-			want, err := x.Search(t.Context(), q, f, 40)
-			if err != nil {
-				t.Fatal(err)
+	compared, fieldsCompared := 0, 0
+	compare := func() {
+		for _, c := range cases {
+			q, err := an.Analyze(c.Query)
+			if err != nil || len(q.Terms) == 0 {
+				continue
 			}
-			x.SetBleveScoring(false)
-			got, err := x.Search(t.Context(), q, f, 40)
-			if err != nil {
-				t.Fatal(err)
+			for fi, f := range filters {
+				x.SetBleveScoring(true)
+				want, err := x.Search(t.Context(), q, f, 40)
+				if err != nil {
+					t.Fatal(err)
+				}
+				x.SetBleveScoring(false)
+				got, err := x.Search(t.Context(), q, f, 40)
+				if err != nil {
+					t.Fatal(err)
+				}
+				// A must filter adds bleve's near-zero filter scores (boost
+				// 0.0001, a little more for the rarer kind): scores are no
+				// longer proportional and near-ties may swap.
+				filtered := len(f.Kinds) > 0 || f.Field != ""
+				tol := 1e-9
+				if filtered {
+					tol = 1e-3
+				}
+				if !sameRanking(got, want, tol, !filtered) {
+					t.Errorf("%s (filter %d): term-at-a-time ranking differs from bleve's\n got %v\nwant %v", c.Query, fi, chunkIDs(got), chunkIDs(want))
+				}
+				// The stored fields are read straight from the segments: they
+				// must be what bleve's search result holds.
+				byID := map[string]handbook.Hit{}
+				for _, h := range want {
+					byID[h.ChunkID] = h
+				}
+				for _, h := range got {
+					w, ok := byID[h.ChunkID]
+					if !ok {
+						continue
+					}
+					h.Score, w.Score = 0, 0
+					if !reflect.DeepEqual(h, w) {
+						t.Fatalf("%s: stored fields of %s differ\n got %+v\nwant %+v", c.Query, h.ChunkID, h, w)
+					}
+					fieldsCompared++
+				}
+				compared++
 			}
-			// A must filter adds bleve's near-zero filter scores (boost
-			// 0.0001, a little more for the rarer kind): scores are no
-			// longer proportional and near-ties may swap.
-			filtered := len(f.Kinds) > 0 || f.Field != ""
-			tol := 1e-9
-			if filtered {
-				tol = 1e-3
-			}
-			if !sameRanking(got, want, tol, !filtered) {
-				t.Errorf("%s (filter %d): term-at-a-time ranking differs from bleve's\n got %v\nwant %v", c.Query, fi, chunkIDs(got), chunkIDs(want))
-			}
-			compared++
 		}
 	}
-	t.Logf("%d searches compared", compared)
+	compare()
+	// Updating chunks deletes their old copies in segments whose postings
+	// the cache now holds: the cached lists must skip them and count
+	// document frequencies again.
+	if err := x.Index(t.Context(), chunks[len(chunks)/4:len(chunks)/2]); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, hits, _ := x.PostingsCacheStats(); hits == 0 {
+		t.Fatal("the postings cache was never used")
+	}
+	compare()
+	if fieldsCompared == 0 {
+		t.Fatal("no hit's stored fields compared")
+	}
+	t.Logf("%d searches compared, %d hits' stored fields", compared, fieldsCompared)
 }
 
 func mustDate(t *testing.T, s string) handbook.Date {
