@@ -17,6 +17,7 @@ import (
 	"sotay/handbook"
 	"sotay/indexer"
 	"sotay/indexer/bleve"
+	"sotay/internal/gctune"
 )
 
 // App is the wired core shared by serve, index, search and eval: the
@@ -128,6 +129,9 @@ func (a *App) Reload() (*handbook.Library, error) {
 		}
 	}
 	a.Log.Info("content loaded", "documents", len(lib.Docs), "errors", errs)
+	if inUse, limit := gctune.Fit(); inUse > 0 {
+		a.Log.Debug("garbage collector", "in_use", inUse, "memory_limit", limit)
+	}
 	return lib, nil
 }
 

@@ -15,7 +15,9 @@ package gctune
 
 import (
 	"os"
+	"runtime"
 	"runtime/debug"
+	"sync/atomic"
 )
 
 const (
@@ -33,10 +35,39 @@ func Apply() (gogc int, limit int64) {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(Percent)
 	}
-	if os.Getenv("GOMEMLIMIT") == "" {
+	limitSet.Store(os.Getenv("GOMEMLIMIT") == "")
+	if limitSet.Load() {
 		debug.SetMemoryLimit(MemoryLimit)
 	}
 	gogc = debug.SetGCPercent(100)
 	debug.SetGCPercent(gogc)
 	return gogc, debug.SetMemoryLimit(-1)
+}
+
+// limitSet: Apply set the memory limit, so Fit may move it.
+var limitSet atomic.Bool
+
+// Headroom is how far the Go heap may grow past the live data once the
+// live data alone comes near MemoryLimit.
+const Headroom = 192 << 20
+
+// Fit moves the soft memory limit above the memory in use after the content
+// is loaded, when that is large: a limit under the live data makes the
+// collector run without pause (at 100,000 chunks the content is ~360 MB and
+// the postings cache adds 48 MB, over MemoryLimit, and a search spent more
+// time collecting than searching). The limit becomes the larger of
+// MemoryLimit and the memory in use plus Headroom. It does nothing unless
+// Apply set the limit (not when GOMEMLIMIT is set, nor in tests). It returns
+// the memory in use and the limit in effect.
+func Fit() (inUse uint64, limit int64) {
+	if !limitSet.Load() {
+		return 0, debug.SetMemoryLimit(-1)
+	}
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	inUse = ms.Sys - ms.HeapReleased
+	limit = max(MemoryLimit, int64(inUse)+Headroom)
+	debug.SetMemoryLimit(limit)
+	return inUse, limit
 }

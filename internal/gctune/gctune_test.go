@@ -2,6 +2,7 @@ package gctune
 
 import (
 	"math"
+	"runtime"
 	"runtime/debug"
 	"testing"
 )
@@ -21,5 +22,35 @@ func TestApply(t *testing.T) {
 	debug.SetMemoryLimit(1 << 30)
 	if gogc, limit := Apply(); gogc != 150 || limit != 1<<30 {
 		t.Errorf("Apply with GOGC=150 GOMEMLIMIT=1GiB = %d, %d; want the operator's values kept", gogc, limit)
+	}
+}
+
+// TestFit: once the live data is near MemoryLimit, the limit moves to the
+// memory in use plus Headroom; with the operator's GOMEMLIMIT it stays.
+func TestFit(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(math.MaxInt64))
+	t.Setenv("GOGC", "")
+	t.Setenv("GOMEMLIMIT", "")
+	Apply()
+	// Live data as large as the limit itself, as 100,000 chunks of content.
+	live := make([]byte, MemoryLimit)
+	for i := 0; i < len(live); i += 4096 {
+		live[i] = 1
+	}
+	inUse, limit := Fit()
+	if inUse < MemoryLimit {
+		t.Fatalf("Fit saw %d bytes in use with %d live", inUse, len(live))
+	}
+	if limit != int64(inUse)+Headroom || debug.SetMemoryLimit(-1) != limit {
+		t.Errorf("Fit set the limit to %d (in effect %d); want %d in use + %d", limit, debug.SetMemoryLimit(-1), inUse, Headroom)
+	}
+	runtime.KeepAlive(live)
+
+	t.Setenv("GOMEMLIMIT", "1GiB")
+	debug.SetMemoryLimit(1 << 30)
+	Apply()
+	if inUse, limit := Fit(); inUse != 0 || limit != 1<<30 {
+		t.Errorf("Fit with GOMEMLIMIT=1GiB = %d, %d; want the operator's limit kept", inUse, limit)
 	}
 }
