@@ -35,6 +35,9 @@ type Index struct {
 	// postings caches decoded postings lists for termAtATime; nil keeps
 	// none.
 	postings *postingsCache
+	// skips keeps the documents each filter excludes in the current
+	// snapshot (termAtATime).
+	skips skipCache
 }
 
 // Boosts of the match paths per field. Measured on the project's gold set
