@@ -47,8 +47,10 @@ func Apply() (gogc int, limit int64) {
 // limitSet: Apply set the memory limit, so Fit may move it.
 var limitSet atomic.Bool
 
-// Headroom is how far the Go heap may grow past the live data once the
-// live data alone comes near MemoryLimit.
+// Headroom is how far, at least, the Go heap may grow past the live data
+// once the live data alone comes near MemoryLimit; with more live data, half
+// of it. Each collection marks the whole live heap (~150 MB of pointers at
+// 100,000 chunks), so a smaller headroom makes a search pay for it often.
 const Headroom = 192 << 20
 
 // Fit moves the soft memory limit above the memory in use after the content
@@ -56,7 +58,8 @@ const Headroom = 192 << 20
 // collector run without pause (at 100,000 chunks the content is ~360 MB and
 // the postings cache adds 48 MB, over MemoryLimit, and a search spent more
 // time collecting than searching). The limit becomes the larger of
-// MemoryLimit and the memory in use plus Headroom. It does nothing unless
+// MemoryLimit and the memory in use plus the larger of Headroom and half of
+// it. It does nothing unless
 // Apply set the limit (not when GOMEMLIMIT is set, nor in tests). It returns
 // the memory in use and the limit in effect.
 func Fit() (inUse uint64, limit int64) {
@@ -67,7 +70,7 @@ func Fit() (inUse uint64, limit int64) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	inUse = ms.Sys - ms.HeapReleased
-	limit = max(MemoryLimit, int64(inUse)+Headroom)
+	limit = max(MemoryLimit, int64(inUse)+max(Headroom, int64(inUse)/2))
 	debug.SetMemoryLimit(limit)
 	return inUse, limit
 }
