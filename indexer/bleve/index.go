@@ -21,7 +21,7 @@ import (
 
 // MappingVersion changes whenever the mapping or analysis changes; an index
 // built with another version must be rebuilt.
-const MappingVersion = "vi-5"
+const MappingVersion = "vi-6"
 
 var _ handbook.KeywordIndex = (*Index)(nil)
 
@@ -127,6 +127,15 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 		fm.IncludeInAll = false
 		dm.AddFieldMappingsAt(p, fm)
 	}
+	// No field keeps doc values: they serve sorting and facets by field,
+	// which no query here uses, and at 100k chunks they were written for
+	// every field of every chunk (docs/BENCHMARKS.md).
+	for _, fms := range dm.Properties {
+		for _, fm := range fms.Fields {
+			fm.DocValues = false
+		}
+	}
+	im.DocValuesDynamic = false
 	im.DefaultMapping = dm
 	im.DefaultAnalyzer = FoldAnalyzer
 	return im, nil
