@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"time"
@@ -28,6 +29,22 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	log := newLogger(cfg, stderr)
 	gogc, memLimit := gctune.Apply()
 	log.Debug("garbage collector", "gogc", gogc, "memory_limit", memLimit)
+	// HANDBOOK_CPU_PROFILE=file profiles the whole run, for `go tool pprof`
+	// (how docs/BENCHMARKS.md looked at the server under load).
+	if path := getenv("HANDBOOK_CPU_PROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return fmt.Errorf("HANDBOOK_CPU_PROFILE: %w", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return fmt.Errorf("HANDBOOK_CPU_PROFILE: %w", err)
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}()
+	}
 	app, err := openApp(cfg, log)
 	if err != nil {
 		return err
