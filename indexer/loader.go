@@ -61,6 +61,22 @@ type Loader struct {
 	dirty  bool                 // the state differs from the snapshot on disk
 	saving sync.Mutex           // one Save at a time
 	stats  LoadStats            // of the last load
+	// release gives back the resident pages of the mapped snapshot (see
+	// mapFile); nil when nothing is mapped.
+	release func()
+}
+
+// ReleasePages lets the system reclaim the pages of the mapped content
+// snapshot that the process holds. Loading the snapshot reads all of it
+// (checksums, lint, term statistics); a server then reads a small part
+// again, which comes back from the page cache or the file as it is used.
+// Call it once the work of a start is done. Safe to call at any time.
+func (l *Loader) ReleasePages() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.release != nil {
+		l.release()
+	}
 }
 
 // LoadStats says what a load did.
@@ -225,7 +241,7 @@ func (l *Loader) readSnapshot() *snapshot {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	data, err := mapFile(l.Cache)
+	data, release, err := mapFile(l.Cache)
 	if errors.Is(err, fs.ErrNotExist) {
 		log.Info("no content snapshot yet; parsing all content", "path", l.Cache)
 		return nil
@@ -241,9 +257,13 @@ func (l *Loader) readSnapshot() *snapshot {
 	}
 	s, err := decodeSnapshot(data, v)
 	if err != nil {
+		if release != nil {
+			release()
+		}
 		log.Warn("content snapshot ignored; parsing all content", "path", l.Cache, "err", err)
 		return nil
 	}
+	l.release = release
 	return s
 }
 

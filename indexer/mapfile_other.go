@@ -5,4 +5,7 @@ package indexer
 import "os"
 
 // mapFile reads path into memory (see the unix version).
-func mapFile(path string) ([]byte, error) { return os.ReadFile(path) }
+func mapFile(path string) (data []byte, release func(), err error) {
+	data, err = os.ReadFile(path)
+	return data, nil, err
+}

@@ -129,6 +129,7 @@ func (a *App) Reload() (*handbook.Library, error) {
 		}
 	}
 	a.Log.Info("content loaded", "documents", len(lib.Docs), "errors", errs)
+	a.loader.ReleasePages()
 	if inUse, limit := gctune.Fit(); inUse > 0 {
 		a.Log.Debug("garbage collector", "in_use", inUse, "memory_limit", limit)
 	}

@@ -95,6 +95,8 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		if _, err := app.Sync(ctx, false); err != nil && ctx.Err() == nil {
 			log.Error("index build failed", "err", err)
 		}
+		// Checking the index against the content read it all again.
+		app.loader.ReleasePages()
 		if cfg.Watch {
 			watch(ctx, app, cfg.Content)
 		}
