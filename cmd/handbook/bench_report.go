@@ -207,7 +207,7 @@ func (r *benchResult) markdown() string {
 			ms(r.InProcess.P50), ms(r.InProcess.P95), ms(r.InProcess.P99), r.InProcess.N, ms(r.InProcessCPU))
 	}
 	if r.PeakRSS > 0 {
-		p("- Server memory: peak %s (VmHWM), %s resident after the runs: %s heap and other anonymous memory, %s mapped files (bleve's segments).\n",
+		p("- Server memory: peak %s (VmHWM), %s resident after the runs: %s heap and other anonymous memory, %s mapped files (bleve's segments, the content snapshot, the binary).\n",
 			mib(r.PeakRSS), mib(r.RSS), mib(r.RSSAnon), mib(r.RSSFile))
 	}
 	return b.String()
