@@ -94,9 +94,9 @@ type scored struct {
 }
 
 // termAtATime returns the k best documents of the disjunction of specs among
-// those passing must (each a set the document must be in) and mustNot. ok is
-// false when the index is not a scorch snapshot; the caller then runs the
-// query through bleve.
+// those passing must (each a set the document must be in) and mustNot, best
+// first, with their scores and stored fields. ok is false when the index is
+// not a scorch snapshot; the caller then runs the query through bleve.
 func (x *Index) termAtATime(ctx context.Context, specs []matchSpec, must, mustNot []query.Query, k int) (hits []*search.DocumentMatch, ok bool, err error) {
 	adv, err := x.idx.Advanced()
 	if err != nil {
