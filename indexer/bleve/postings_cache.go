@@ -21,8 +21,9 @@ import (
 // Entries hold what the segment holds, deleted documents included: deletions
 // are per snapshot and are skipped when the best documents are picked.
 // Segments never change, so an entry is valid for as long as its segment
-// lives; an entry of a segment that a merge has closed is never looked up
-// again and leaves by the LRU order.
+// lives. When a snapshot no longer holds a segment (a merge or an update
+// replaced it), its entries are dropped at once rather than left to the LRU
+// order: they would keep the closed segment's structures alive.
 
 // minCachedPostings: shorter lists decode in less time than their entry
 // costs to keep.
@@ -65,6 +66,8 @@ type postingsCache struct {
 	items map[postingsKey]*list.Element
 
 	hits, misses uint64
+	// snap is the snapshot whose segments the entries were last pruned to.
+	snap any
 }
 
 func newPostingsCache(maxBytes int) *postingsCache {
@@ -110,6 +113,31 @@ func (c *postingsCache) put(k postingsKey, p *postings) {
 		c.lru.Remove(e)
 		delete(c.items, old.key)
 		c.size -= old.val.bytes()
+	}
+}
+
+// prune drops the entries of segments that snap does not hold, once per
+// snapshot.
+func (c *postingsCache) prune(snap any, live []segment.Segment) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.snap == snap {
+		return
+	}
+	c.snap = snap
+	keep := make(map[segment.Segment]bool, len(live))
+	for _, s := range live {
+		keep[s] = true
+	}
+	for k, e := range c.items {
+		if !keep[k.seg] {
+			c.size -= e.Value.(*postingsEntry).val.bytes()
+			c.lru.Remove(e)
+			delete(c.items, k)
+		}
 	}
 }
 

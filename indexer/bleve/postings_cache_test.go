@@ -3,6 +3,8 @@ package bleve
 import (
 	"fmt"
 	"testing"
+
+	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
 
 // TestPostingsCacheBound: the cache never holds more bytes than its bound,
@@ -53,5 +55,38 @@ func TestPostingsCacheBound(t *testing.T) {
 	nilCache.put(key(0), list(1))
 	if nilCache.get(key(0)) != nil {
 		t.Error("a nil cache returned a list")
+	}
+}
+
+// fakeSegment stands for a segment in cache keys; only its identity counts.
+type fakeSegment struct {
+	segment.Segment
+	n int
+}
+
+// TestPostingsCachePrune: once a snapshot no longer holds a segment, the
+// lists of that segment leave the cache, and the byte count follows.
+func TestPostingsCachePrune(t *testing.T) {
+	a, b := &fakeSegment{n: 1}, &fakeSegment{n: 2}
+	p := &postings{docs: make([]uint32, 100), freqs: make([]uint16, 100), norms: make([]float32, 100)}
+	c := newPostingsCache(1 << 20)
+	c.put(postingsKey{a, "text_fold", "khai"}, p)
+	c.put(postingsKey{b, "text_fold", "khai"}, p)
+	c.put(postingsKey{b, "text_fold", "sinh"}, p)
+	snap1, snap2 := new(int), new(int)
+	c.prune(snap1, []segment.Segment{a, b})
+	if entries, _, _, _ := c.stats(); entries != 3 {
+		t.Fatalf("pruning to both segments left %d entries, want 3", entries)
+	}
+	c.prune(snap2, []segment.Segment{a})
+	entries, bytes, _, _ := c.stats()
+	if entries != 1 || bytes != p.bytes() {
+		t.Errorf("after the snapshot dropped segment b: %d entries, %d bytes; want 1, %d", entries, bytes, p.bytes())
+	}
+	if c.get(postingsKey{a, "text_fold", "khai"}) == nil {
+		t.Error("the list of the live segment was dropped")
+	}
+	if c.get(postingsKey{b, "text_fold", "sinh"}) != nil {
+		t.Error("a list of the dropped segment is still served")
 	}
 }
