@@ -117,8 +117,8 @@ func (c *postingsCache) put(k postingsKey, p *postings) {
 }
 
 // prune drops the entries of segments that snap does not hold, once per
-// snapshot.
-func (c *postingsCache) prune(snap any, live []segment.Segment) {
+// snapshot; live lists them and is only called when snap is new.
+func (c *postingsCache) prune(snap any, live func() []segment.Segment) {
 	if c == nil {
 		return
 	}
@@ -128,8 +128,9 @@ func (c *postingsCache) prune(snap any, live []segment.Segment) {
 		return
 	}
 	c.snap = snap
-	keep := make(map[segment.Segment]bool, len(live))
-	for _, s := range live {
+	segs := live()
+	keep := make(map[segment.Segment]bool, len(segs))
+	for _, s := range segs {
 		keep[s] = true
 	}
 	for k, e := range c.items {

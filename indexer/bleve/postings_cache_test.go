@@ -74,11 +74,11 @@ func TestPostingsCachePrune(t *testing.T) {
 	c.put(postingsKey{b, "text_fold", "khai"}, p)
 	c.put(postingsKey{b, "text_fold", "sinh"}, p)
 	snap1, snap2 := new(int), new(int)
-	c.prune(snap1, []segment.Segment{a, b})
+	c.prune(snap1, func() []segment.Segment { return []segment.Segment{a, b} })
 	if entries, _, _, _ := c.stats(); entries != 3 {
 		t.Fatalf("pruning to both segments left %d entries, want 3", entries)
 	}
-	c.prune(snap2, []segment.Segment{a})
+	c.prune(snap2, func() []segment.Segment { return []segment.Segment{a} })
 	entries, bytes, _, _ := c.stats()
 	if entries != 1 || bytes != p.bytes() {
 		t.Errorf("after the snapshot dropped segment b: %d entries, %d bytes; want 1, %d", entries, bytes, p.bytes())

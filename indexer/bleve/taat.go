@@ -125,11 +125,13 @@ func (x *Index) termAtATime(ctx context.Context, specs []matchSpec, must, mustNo
 	if err != nil {
 		return nil, false, err
 	}
-	live := make([]segment.Segment, len(segs))
-	for i, s := range segs {
-		live[i] = s.Segment()
-	}
-	x.postings.prune(snap, live)
+	x.postings.prune(snap, func() []segment.Segment {
+		live := make([]segment.Segment, len(segs))
+		for i, s := range segs {
+			live[i] = s.Segment()
+		}
+		return live
+	})
 	a := getAccum(int(total))
 	defer a.release()
 	// Deleted documents are in the cached postings; they are excluded with
