@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sync"
 
@@ -46,8 +47,8 @@ type matchSpec struct {
 
 func (m matchSpec) query() query.Query { return match(m.field, m.analyzer, m.text, m.boost) }
 
-// accum holds the per-document accumulators of one search; pooled because
-// they are as long as the index.
+// accum holds the per-document accumulators of one search: as long as the
+// index, so they are reused, never allocated per search.
 type accum struct {
 	termSum  []float64 // the current match query's sum per document
 	termCnt  []uint16  // its terms found per document
@@ -57,23 +58,43 @@ type accum struct {
 	touchedM []uint32  // documents with termSum > 0
 }
 
-var accumPool sync.Pool
+// scoringSlots bounds how many searches score at once and keeps their
+// accumulators. Scoring is pure CPU, so more searches at once than cores
+// only interleave them; each also held 20 bytes per chunk of accumulators.
+// They were in a sync.Pool, which drops its items at every other GC: under
+// load each search allocated and cleared 2 MB again at 100k chunks and grew
+// its touched lists from empty, and 256 requests in flight held half a GB
+// (handbook bench load, docs/BENCHMARKS.md). A search waits here for a
+// slot, or for its context to end.
+var scoringSlots = newSlots(max(2, runtime.GOMAXPROCS(0)))
 
-func getAccum(n int) *accum {
-	a, _ := accumPool.Get().(*accum)
-	if a == nil {
-		a = &accum{}
+func newSlots(n int) chan *accum {
+	c := make(chan *accum, n)
+	for range n {
+		c <- &accum{}
+	}
+	return c
+}
+
+// getAccum takes a slot with accumulators for n documents.
+func getAccum(ctx context.Context, n int) (*accum, error) {
+	var a *accum
+	select {
+	case a = <-scoringSlots:
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
 	if len(a.sum) < n {
+		n += n / 8 // room for the next documents added
 		a.termSum = make([]float64, n)
 		a.termCnt = make([]uint16, n)
 		a.sum = make([]float64, n)
 		a.cnt = make([]uint16, n)
 	}
-	return a
+	return a, nil
 }
 
-// release zeroes what the search touched and returns a to the pool, also
+// release zeroes what the search touched and gives the slot back, also
 // after a search that stopped on an error halfway through a match query.
 func (a *accum) release() {
 	for _, d := range a.touchedM {
@@ -84,7 +105,7 @@ func (a *accum) release() {
 		a.sum[d], a.cnt[d] = 0, 0
 	}
 	a.touched = a.touched[:0]
-	accumPool.Put(a)
+	scoringSlots <- a
 }
 
 // scored is a document number with its score.
@@ -132,7 +153,10 @@ func (x *Index) termAtATime(ctx context.Context, specs []matchSpec, must, mustNo
 		}
 		return live
 	})
-	a := getAccum(int(total))
+	a, err := getAccum(ctx, int(total))
+	if err != nil {
+		return nil, true, err
+	}
 	defer a.release()
 	// Deleted documents are in the cached postings; they are excluded with
 	// the filtered ones when the best are picked.
