@@ -419,8 +419,8 @@ func Rerank(q Query, hits []Hit) []Hit {
 	for i := range hits {
 		h := &hits[i]
 		doc := h.Folded
-		if doc == nil {
-			doc = FoldedSyllables(h.Title + " " + h.Heading + " " + h.Text)
+		if doc == "" {
+			doc = strings.Join(FoldedSyllables(h.Title+" "+h.Heading+" "+h.Text), " ")
 		}
 		run, cover := bestRun(q, doc)
 		h.Score = h.Score/top + RerankRunWeight*run + RerankCoverWeight*cover + RerankTitleWeight*titleCoverage(qset, h) +
@@ -518,9 +518,10 @@ func refMatch(q Query, qset map[string]bool, h *Hit) float64 {
 }
 
 // bestRun is the idf mass of the heaviest run of two or more consecutive
-// query terms found verbatim in doc, as a share of the query's idf mass; it
-// also returns the share of that mass found anywhere in doc (coverage).
-func bestRun(q Query, doc []string) (run, cover float64) {
+// query terms found verbatim in doc (folded syllables joined by single
+// spaces), as a share of the query's idf mass; it also returns the share of
+// that mass found anywhere in doc (coverage).
+func bestRun(q Query, doc string) (run, cover float64) {
 	terms := q.Terms
 	weight := func(i int) float64 {
 		if len(q.Weights) == len(terms) {
@@ -536,35 +537,43 @@ func bestRun(q Query, doc []string) (run, cover float64) {
 		return 0, 0
 	}
 	// One pass over the chunk with no allocation (this runs for every
-	// candidate of every query): a query has a handful of syllables, so
-	// comparing each chunk syllable with each of them beats building a
-	// position map of the chunk.
-	var buf [32]bool
-	seen := buf[:0]
-	if len(terms) <= len(buf) {
-		seen = buf[:len(terms)]
+	// candidate of every query). length[i] and mass[i] describe the run of
+	// query terms that ends with terms[i] at the current syllable; a run's
+	// mass is greatest at its end since weights are not negative.
+	const inline = 32
+	var (
+		lbuf [inline]int32
+		mbuf [inline]float64
+		sbuf [inline]bool
+	)
+	length, mass, seen := lbuf[:0], mbuf[:0], sbuf[:0]
+	if n := len(terms); n <= inline {
+		length, mass, seen = lbuf[:n], mbuf[:n], sbuf[:n]
 	} else {
-		seen = make([]bool, len(terms))
+		length, mass, seen = make([]int32, n), make([]float64, n), make([]bool, n)
 	}
 	best := 0.0
-	for j, t := range doc {
-		for i, qt := range terms {
-			if qt != t {
+	for len(doc) > 0 {
+		t := doc
+		if sp := strings.IndexByte(doc, ' '); sp >= 0 {
+			t, doc = doc[:sp], doc[sp+1:]
+		} else {
+			doc = ""
+		}
+		// Backwards, so that length[i-1] is still the previous syllable's.
+		for i := len(terms) - 1; i >= 0; i-- {
+			if terms[i] != t {
+				length[i], mass[i] = 0, 0
 				continue
 			}
 			seen[i] = true
-			// A run that continues one starting a syllable earlier on
-			// both sides is a suffix of it, hence no heavier.
-			if i > 0 && j > 0 && terms[i-1] == doc[j-1] {
-				continue
+			if i > 0 && length[i-1] > 0 {
+				length[i], mass[i] = length[i-1]+1, mass[i-1]+weight(i)
+			} else {
+				length[i], mass[i] = 1, weight(i)
 			}
-			n, mass := 0, 0.0
-			for i+n < len(terms) && j+n < len(doc) && terms[i+n] == doc[j+n] {
-				mass += weight(i + n)
-				n++
-			}
-			if n >= 2 {
-				best = max(best, mass)
+			if length[i] >= 2 {
+				best = max(best, mass[i])
 			}
 		}
 	}

@@ -1,0 +1,90 @@
+package handbook
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// bestRunSlices is bestRun as it was written first, over a slice of
+// syllables, starting a run at every matching pair: the reference the
+// one-pass version must agree with.
+func bestRunSlices(q Query, doc []string) (run, cover float64) {
+	weight := func(i int) float64 {
+		if len(q.Weights) == len(q.Terms) {
+			return q.Weights[i]
+		}
+		return 1
+	}
+	total, best := 0.0, 0.0
+	seen := make([]bool, len(q.Terms))
+	for i := range q.Terms {
+		total += weight(i)
+	}
+	for i := range q.Terms {
+		for j := range doc {
+			n, mass := 0, 0.0
+			for i+n < len(q.Terms) && j+n < len(doc) && q.Terms[i+n] == doc[j+n] {
+				seen[i+n] = true
+				mass += weight(i + n)
+				n++
+			}
+			if n >= 2 {
+				best = max(best, mass)
+			}
+		}
+	}
+	found := 0.0
+	for i, ok := range seen {
+		if ok {
+			found += weight(i)
+		}
+	}
+	if total == 0 {
+		return 0, 0
+	}
+	return best / total, found / total
+}
+
+func TestBestRunMatchesReference(t *testing.T) {
+	vocab := []string{"dang", "ky", "khai", "sinh", "xa", "cap", "giay", "to"}
+	r := rand.New(rand.NewPCG(1, 2))
+	words := func(n int) []string {
+		w := make([]string, n)
+		for i := range w {
+			w[i] = vocab[r.IntN(len(vocab))]
+		}
+		return w
+	}
+	nonzero := 0
+	for trial := range 5000 {
+		q := Query{Terms: words(1 + r.IntN(40))} // past the 32 kept inline
+		if trial%2 == 0 {
+			q.Weights = make([]float64, len(q.Terms))
+			for i := range q.Weights {
+				q.Weights[i] = r.Float64() * 3
+			}
+		}
+		doc := words(r.IntN(60))
+		wantRun, wantCover := bestRunSlices(q, doc)
+		gotRun, gotCover := bestRun(q, strings.Join(doc, " "))
+		if d := gotRun - wantRun; d > 1e-9 || d < -1e-9 {
+			t.Fatalf("run of %q in %q: %v, want %v", q.Terms, doc, gotRun, wantRun)
+		}
+		if d := gotCover - wantCover; d > 1e-9 || d < -1e-9 {
+			t.Fatalf("cover of %q in %q: %v, want %v", q.Terms, doc, gotCover, wantCover)
+		}
+		if wantRun > 0 {
+			nonzero++
+		}
+	}
+	if nonzero < 1000 {
+		t.Fatalf("only %d of 5000 trials had a run: the test does not exercise runs", nonzero)
+	}
+	if run, cover := bestRun(Query{Terms: []string{"khai", "sinh"}}, ""); run != 0 || cover != 0 {
+		t.Fatalf("empty chunk: run %v cover %v", run, cover)
+	}
+	if run, _ := bestRun(Query{Terms: []string{"khai", "sinh"}}, "dang ky khai sinh"); run != 1 {
+		t.Fatalf("whole query found in order: run %v, want 1", run)
+	}
+}
