@@ -117,17 +117,7 @@ func (h *Hotline) Route(results []string) (department, field string) {
 			return dept, field
 		}
 	}
-	count := map[string]int{}
-	best := ""
-	for _, d := range lib.All() {
-		if d.Owner != "" && d.Field() != "" && Fold(d.Field()) == Fold(field) {
-			count[d.Owner]++
-			if best == "" || count[d.Owner] > count[best] {
-				best = d.Owner
-			}
-		}
-	}
-	return best, field
+	return lib.FieldOwner(field), field
 }
 
 func boolRank(b bool) int {

@@ -531,3 +531,29 @@ Ghi sổ theo dõi rồi nhập lại khi có mạng.
 		t.Errorf("public FAQ citing internal content: error = %v, want invalid naming the document", err)
 	}
 }
+
+func TestFieldOwner(t *testing.T) {
+	proc := func(id, title, field, owner string) *handbook.Document {
+		return &handbook.Document{ID: id, Title: title, Kind: handbook.KindProcedure, Owner: owner,
+			Procedure: &handbook.Procedure{Field: field}}
+	}
+	lib := handbook.NewLibrary([]*handbook.Document{
+		proc("p/a", "A", "Hộ tịch", "Sở Tư pháp"),
+		proc("p/b", "B", "Hộ tịch", "Công an tỉnh"),
+		proc("p/c", "C", "Hộ tịch", "Công an tỉnh"),
+		proc("p/d", "D", "Đất đai", "Sở Nông nghiệp và Môi trường"),
+		proc("p/e", "E", "Đất đai", "Sở Xây dựng"),
+		proc("p/f", "F", "Cư trú", ""),
+	}, nil, nil)
+	for field, want := range map[string]string{
+		"Hộ tịch": "Công an tỉnh",                 // two against one
+		"ho tich": "Công an tỉnh",                 // compared folded
+		"Đất đai": "Sở Nông nghiệp và Môi trường", // a tie goes to the first by title
+		"Cư trú":  "",                             // nobody named
+		"Khác":    "",
+	} {
+		if got := lib.FieldOwner(field); got != want {
+			t.Errorf("FieldOwner(%q) = %q, want %q", field, got, want)
+		}
+	}
+}

@@ -43,6 +43,36 @@ type Library struct {
 	Problems  []Problem
 	order     []string
 	stats     atomic.Pointer[termStats] // set once, by TermStats or DeriveTermStats
+	owners    atomic.Pointer[map[string]string]
+}
+
+// FieldOwner returns the most common owner of the documents in a field
+// (compared folded), the first to reach that count in All's order on a tie;
+// "" when no document of the field names one. The table is built on first
+// use, once per library: the question log asks for every question whose
+// results name no owner, and walking every document each time was a
+// library-sized loop per search.
+func (l *Library) FieldOwner(field string) string {
+	m := l.owners.Load()
+	if m == nil {
+		best := map[string]string{}
+		count := map[[2]string]int{}
+		for _, d := range l.All() {
+			f := d.Field()
+			if d.Owner == "" || f == "" {
+				continue
+			}
+			f = Fold(f)
+			k := [2]string{f, d.Owner}
+			count[k]++
+			if b, ok := best[f]; !ok || count[k] > count[[2]string{f, b}] {
+				best[strings.Clone(f)] = strings.Clone(d.Owner)
+			}
+		}
+		l.owners.CompareAndSwap(nil, &best)
+		m = l.owners.Load()
+	}
+	return (*m)[Fold(field)]
 }
 
 // termStats are the chunk frequencies of a library's folded syllables.
@@ -64,8 +94,13 @@ func NewLibrary(docs []*Document, th *Thesaurus, problems []Problem) *Library {
 				Message: fmt.Sprintf("duplicate document id %q (also %s)", d.ID, prev.Path)})
 			continue
 		}
-		lib.Docs[d.ID] = d
-		lib.order = append(lib.order, d.ID)
+		// The key is a copy: a document loaded from the content snapshot
+		// has its strings in a file mapping, and every lookup compares
+		// keys, so keys left there kept pages of it resident (see
+		// indexer/snapshot.go).
+		id := strings.Clone(d.ID)
+		lib.Docs[id] = d
+		lib.order = append(lib.order, id)
 	}
 	// Sort keys are computed once per title: comparing titles with the
 	// collator on every comparison took a tenth of a second at 7,000 documents.
