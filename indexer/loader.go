@@ -63,7 +63,7 @@ type Loader struct {
 	stats  LoadStats            // of the last load
 	// release gives back the resident pages of the mapped snapshot (see
 	// mapFile); nil when nothing is mapped.
-	release func()
+	release func(b []byte)
 }
 
 // ReleasePages lets the system reclaim the pages of the mapped content
@@ -75,7 +75,7 @@ func (l *Loader) ReleasePages() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.release != nil {
-		l.release()
+		l.release(nil)
 	}
 }
 
@@ -255,10 +255,10 @@ func (l *Loader) readSnapshot() *snapshot {
 		log.Warn("build version unknown; content snapshot not used", "path", l.Cache)
 		return nil
 	}
-	s, err := decodeSnapshot(data, v)
+	s, err := decodeSnapshot(data, v, release)
 	if err != nil {
 		if release != nil {
-			release()
+			release(nil)
 		}
 		log.Warn("content snapshot ignored; parsing all content", "path", l.Cache, "err", err)
 		return nil

@@ -5,6 +5,7 @@ package indexer
 import (
 	"os"
 	"syscall"
+	"unsafe"
 )
 
 // mapFile maps path read-only into memory. The mapping is never undone:
@@ -19,7 +20,10 @@ import (
 // they counted as the process's memory (267 MiB at 100,000 chunks) though
 // a server only ever reads a small part again. Later reads fault pages
 // back in from the page cache or the file.
-func mapFile(path string) (data []byte, release func(), err error) {
+//
+// release(b) gives back the whole pages within b, a part of data; nil or
+// all of data gives back every page.
+func mapFile(path string) (data []byte, release func(b []byte), err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, err
@@ -40,5 +44,27 @@ func mapFile(path string) (data []byte, release func(), err error) {
 	// A read-only private mapping of a file: dropped pages are read from
 	// the file again, never lost (on anonymous memory MADV_DONTNEED would
 	// zero them, which is why only a mapping gets a release).
-	return data, func() { _ = syscall.Madvise(data, syscall.MADV_DONTNEED) }, nil
+	return data, func(b []byte) {
+		if b == nil {
+			b = data
+		}
+		if b = pagesWithin(b); len(b) > 0 {
+			_ = syscall.Madvise(b, syscall.MADV_DONTNEED)
+		}
+	}, nil
+}
+
+// pagesWithin returns the part of b made of whole pages.
+func pagesWithin(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	page := uintptr(os.Getpagesize())
+	start := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	lo := (start + page - 1) &^ (page - 1)
+	hi := (start + uintptr(len(b))) &^ (page - 1)
+	if hi <= lo {
+		return nil
+	}
+	return b[lo-start : hi-start]
 }

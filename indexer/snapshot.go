@@ -20,9 +20,15 @@ import (
 //
 // Layout: magic, format, the version of the code that wrote it (a
 // snapshot from another build is ignored: the parser may have changed),
-// the lengths of two sections, their CRC-32C, then the sections. "meta"
+// the lengths of the sections, their CRC-32C, then the sections. "meta"
 // holds the structure as varints; every string is an (offset, length) pair
-// into "blob". On reading, strings point into the blob without copying
+// into "blob". The blob keeps short strings (ids, titles, headings, fields,
+// owners: what a server reads on every request) before long ones (bodies,
+// HTML, section texts): read through the mapping, the short ones stay
+// within a few megabytes of pages instead of bringing in pages of text all
+// over the file (format 1 mixed them, and 155 MiB of a 100k-chunk snapshot
+// became resident again under load, docs/BENCHMARKS.md). An offset's low
+// bit says which region it counts from. On reading, strings point into the blob without copying
 // (the whole file is one allocation that the documents keep alive), which is
 // what makes reading fast: at 100,000 chunks, parsing the content takes
 // seconds, reading the snapshot a fraction of one. Strings that are part of
@@ -30,7 +36,9 @@ import (
 // its article's) and short repeated strings are stored once.
 const (
 	snapshotMagic  = "SOTAYCC\x00"
-	snapshotFormat = 1
+	snapshotFormat = 2
+	// shortString is the longest string kept in the blob's first region.
+	shortString = 128
 )
 
 var errSnapshot = errors.New("content snapshot is corrupt")
@@ -89,16 +97,18 @@ func encodeSnapshot(s *snapshot) ([]byte, error) {
 	if w.err != nil {
 		return nil, w.err
 	}
-	out := make([]byte, 0, len(snapshotMagic)+64+len(s.Version)+len(index)+len(w.meta)+len(w.blob))
+	blob := append(w.short, w.blob...)
+	out := make([]byte, 0, len(snapshotMagic)+64+len(s.Version)+len(index)+len(w.meta)+len(blob))
 	out = append(out, snapshotMagic...)
 	out = binary.AppendUvarint(out, snapshotFormat)
 	out = binary.AppendUvarint(out, uint64(len(s.Version)))
 	out = append(out, s.Version...)
 	out = binary.LittleEndian.AppendUint64(out, uint64(len(s.Files)))
 	out = binary.LittleEndian.AppendUint64(out, uint64(len(w.meta)))
-	out = binary.LittleEndian.AppendUint64(out, uint64(len(w.blob)))
-	payload := [][]byte{index, w.meta, w.blob}
-	for _, crc := range blockCRCs(payload) {
+	out = binary.LittleEndian.AppendUint64(out, uint64(len(blob)))
+	out = binary.LittleEndian.AppendUint64(out, uint64(len(w.short)))
+	payload := [][]byte{index, w.meta, blob}
+	for _, crc := range blockCRCs(payload, nil) {
 		out = binary.LittleEndian.AppendUint32(out, crc)
 	}
 	for _, p := range payload {
@@ -111,8 +121,10 @@ func encodeSnapshot(s *snapshot) ([]byte, error) {
 // checksum, so that checking them runs on every CPU.
 const snapshotBlock = 4 << 20
 
-// blockCRCs returns the CRC-32C of each snapshotBlock of the concatenated parts.
-func blockCRCs(parts [][]byte) []uint32 {
+// blockCRCs returns the CRC-32C of each snapshotBlock of the concatenated
+// parts; done, when not nil, is called with each part's bytes of a block
+// once that block is summed.
+func blockCRCs(parts [][]byte, done func([]byte)) []uint32 {
 	total := 0
 	for _, p := range parts {
 		total += len(p)
@@ -125,6 +137,9 @@ func blockCRCs(parts [][]byte) []uint32 {
 		for _, p := range parts {
 			if s, e := max(lo-at, 0), min(hi-at, len(p)); s < e {
 				crc = crc32.Update(crc, castagnoli, p[s:e])
+				if done != nil {
+					done(p[s:e])
+				}
 			}
 			at += len(p)
 		}
@@ -158,7 +173,11 @@ func snapshotVersion(data []byte) (version string, rest []byte, err error) {
 
 // decodeSnapshot reads a snapshot written by the given version. The
 // returned strings point into data, which must not be modified afterwards.
-func decodeSnapshot(data []byte, version string) (s *snapshot, err error) {
+// release, when not nil, gives back the pages of a part of data (mapFile):
+// each block is given back once its checksum is checked, so that checking
+// a mapped snapshot does not make all of it resident at once (it was the
+// peak of a start: the whole file next to the decoded documents).
+func decodeSnapshot(data []byte, version string, release func([]byte)) (s *snapshot, err error) {
 	v, data, err := snapshotVersion(data)
 	if err != nil {
 		return nil, err
@@ -166,12 +185,13 @@ func decodeSnapshot(data []byte, version string) (s *snapshot, err error) {
 	if v != version {
 		return nil, fmt.Errorf("content snapshot from another version (%q, want %q)", v, version)
 	}
-	if len(data) < 24 {
+	if len(data) < 32 {
 		return nil, errSnapshot
 	}
 	nFiles, metaLen, blobLen := binary.LittleEndian.Uint64(data), binary.LittleEndian.Uint64(data[8:]), binary.LittleEndian.Uint64(data[16:])
-	data = data[24:]
-	if nFiles > uint64(len(data))/8 || metaLen > uint64(len(data)) || blobLen > uint64(len(data)) {
+	shortLen := binary.LittleEndian.Uint64(data[24:])
+	data = data[32:]
+	if nFiles > uint64(len(data))/8 || metaLen > uint64(len(data)) || blobLen > uint64(len(data)) || shortLen > blobLen {
 		return nil, fmt.Errorf("%w: truncated", errSnapshot)
 	}
 	payloadLen := 8*(nFiles+1) + metaLen + blobLen
@@ -180,7 +200,7 @@ func decodeSnapshot(data []byte, version string) (s *snapshot, err error) {
 		return nil, fmt.Errorf("%w: truncated", errSnapshot)
 	}
 	crcs, payload := data[:4*nBlocks], data[4*nBlocks:]
-	got := blockCRCs([][]byte{payload})
+	got := blockCRCs([][]byte{payload}, release)
 	for i := range got {
 		if got[i] != binary.LittleEndian.Uint32(crcs[4*i:]) {
 			return nil, fmt.Errorf("%w: checksum mismatch", errSnapshot)
@@ -199,21 +219,37 @@ func decodeSnapshot(data []byte, version string) (s *snapshot, err error) {
 			errs[k] = errSnapshot
 			return
 		}
-		r := &snapReader{meta: meta[:end], pos: int(start), blob: blob}
+		r := &snapReader{meta: meta[:end], pos: int(start), blob: blob, short: shortLen}
 		errs[k] = r.files(s.Files[lo:hi])
 	})
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	r := &snapReader{meta: meta, blob: blob, pos: int(at(int(nFiles)))}
+	r := &snapReader{meta: meta, blob: blob, short: shortLen, pos: int(at(int(nFiles)))}
 	if uint64(r.pos) > metaLen {
 		return nil, errSnapshot
 	}
+	// The terms are copied out of the mapping into one block of the heap:
+	// every question looks its syllables up in this map, and keys left in
+	// the mapping kept faulting its pages back in, each bringing its
+	// neighbours along (the kernel maps 64 KiB around a fault): 9 MiB of
+	// snapshot resident after five questions, 155 MiB after a benchmark
+	// run at 100k chunks, where the terms themselves are a few hundred KiB.
 	nt := r.count()
-	s.DF = make(map[string]int, nt)
+	terms := make([]string, 0, min(nt, len(r.meta)))
+	counts := make([]int, 0, cap(terms))
+	size := 0
 	for range nt {
 		t := r.str()
-		s.DF[t] = int(r.uv())
+		terms = append(terms, t)
+		counts = append(counts, int(r.uv()))
+		size += len(t)
+	}
+	block := make([]byte, 0, size)
+	s.DF = make(map[string]int, len(terms))
+	for i, t := range terms {
+		block = append(block, t...)
+		s.DF[unsafe.String(unsafe.SliceData(block[len(block)-len(t):]), len(t))] = counts[i]
 	}
 	s.N = int(r.uv())
 	if r.err != nil {
@@ -261,9 +297,12 @@ func (r *snapReader) files(out []*snapFile) (err error) {
 
 // snapWriter builds the meta and blob sections.
 type snapWriter struct {
-	meta, blob []byte
-	intern     map[string]uint64 // short strings already in blob
-	err        error
+	meta []byte
+	// short and blob are the blob's two regions: strings of at most
+	// shortString bytes, then the others.
+	short, blob []byte
+	intern      map[string]uint64 // short strings already stored
+	err         error
 }
 
 func (w *snapWriter) uv(x uint64) { w.meta = binary.AppendUvarint(w.meta, x) }
@@ -278,20 +317,22 @@ func (w *snapWriter) flag(b bool) {
 	}
 }
 
-// put adds s to the blob (once, for short strings) and returns its offset.
+// put adds s to the blob (once, for short strings) and returns its
+// position: the offset in its region times two, plus one for the region of
+// long strings. A position plus twice n is n bytes further in the string.
 func (w *snapWriter) put(s string) uint64 {
-	const short = 64
-	if len(s) <= short {
-		if off, ok := w.intern[s]; ok {
-			return off
-		}
+	if len(s) > shortString {
+		pos := uint64(len(w.blob))<<1 | 1
+		w.blob = append(w.blob, s...)
+		return pos
 	}
-	off := uint64(len(w.blob))
-	w.blob = append(w.blob, s...)
-	if len(s) <= short {
-		w.intern[s] = off
+	if pos, ok := w.intern[s]; ok {
+		return pos
 	}
-	return off
+	pos := uint64(len(w.short)) << 1
+	w.short = append(w.short, s...)
+	w.intern[s] = pos
+	return pos
 }
 
 func (w *snapWriter) str(s string) {
@@ -305,7 +346,7 @@ func (w *snapWriter) str(s string) {
 func (w *snapWriter) strIn(s, parent string, base uint64, from int) int {
 	if from <= len(parent) && len(s) > 0 {
 		if i := strings.Index(parent[from:], s); i >= 0 {
-			w.uv(base + uint64(from+i))
+			w.uv(base + 2*uint64(from+i))
 			w.uv(uint64(len(s)))
 			return from + i + len(s)
 		}
@@ -463,7 +504,7 @@ func (w *snapWriter) doc(d *handbook.Document) {
 			i := -1
 			if p, ok := texts[s.Parent]; ok && s.Parent != "" {
 				if i = strings.Index(p.text, s.Text); i >= 0 {
-					off = p.off + uint64(i)
+					off = p.off + 2*uint64(i)
 				}
 			}
 			if i < 0 {
@@ -487,6 +528,7 @@ func (w *snapWriter) doc(d *handbook.Document) {
 // every later read returns zero values.
 type snapReader struct {
 	meta, blob []byte
+	short      uint64 // length of the blob's region of short strings
 	pos        int
 	err        error
 }
@@ -555,7 +597,11 @@ func (r *snapReader) bytes(n int) []byte {
 }
 
 func (r *snapReader) str() string {
-	off, n := r.uv(), r.uv()
+	pos, n := r.uv(), r.uv()
+	off := pos >> 1
+	if pos&1 == 1 {
+		off += r.short
+	}
 	if off > uint64(len(r.blob)) || n > uint64(len(r.blob))-off {
 		r.fail()
 		return ""

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"testing"
 	"time"
+	"unsafe"
 
 	"sotay/handbook"
 )
@@ -14,7 +15,11 @@ import (
 func fill(r *rand.Rand, v reflect.Value) {
 	switch v.Kind() {
 	case reflect.String:
-		b := make([]byte, 1+r.IntN(80))
+		n := 1 + r.IntN(80)
+		if r.IntN(4) == 0 {
+			n = shortString - 8 + r.IntN(400) // either region of the blob
+		}
+		b := make([]byte, n)
 		for i := range b {
 			b[i] = byte('a' + r.IntN(26))
 		}
@@ -85,9 +90,43 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := decodeSnapshot(data, "v")
+	released := 0
+	got, err := decodeSnapshot(data, "v", func(b []byte) { released += len(b) })
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Every byte after the header is given back once its checksum is checked.
+	if payload := len(data) - released; payload <= 0 || payload > 200 {
+		t.Errorf("checksums gave back %d of %d bytes", released, len(data))
+	}
+	// Short strings come from the blob's first region, long ones after it.
+	shortEnd := uintptr(0)
+	blobStart := ^uintptr(0)
+	var long, short []string
+	for _, f := range got.Files {
+		if f.Doc == nil {
+			continue
+		}
+		for _, str := range []string{f.Doc.ID, f.Doc.Title, f.Doc.Body} {
+			if len(str) == 0 {
+				continue
+			}
+			if len(str) <= shortString {
+				short = append(short, str)
+			} else {
+				long = append(long, str)
+			}
+		}
+	}
+	for _, str := range short {
+		p := uintptr(unsafe.Pointer(unsafe.StringData(str)))
+		shortEnd = max(shortEnd, p+uintptr(len(str)))
+	}
+	for _, str := range long {
+		blobStart = min(blobStart, uintptr(unsafe.Pointer(unsafe.StringData(str))))
+	}
+	if len(short) == 0 || len(long) == 0 || shortEnd > blobStart {
+		t.Errorf("%d short strings end at %#x, %d long ones start at %#x: regions mixed", len(short), shortEnd, len(long), blobStart)
 	}
 	for i := range s.Files {
 		if !reflect.DeepEqual(got.Files[i], s.Files[i]) {
@@ -97,19 +136,19 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(got.DF, s.DF) || got.N != s.N {
 		t.Errorf("statistics = %v %d, want %v %d", got.DF, got.N, s.DF, s.N)
 	}
-	if _, err := decodeSnapshot(data, "w"); err == nil {
+	if _, err := decodeSnapshot(data, "w", nil); err == nil {
 		t.Errorf("decodeSnapshot(other version) succeeded")
 	}
 	// Every truncation and many single-byte changes are refused, without panicking.
 	for n := range len(data) {
-		if _, err := decodeSnapshot(data[:n], "v"); err == nil {
+		if _, err := decodeSnapshot(data[:n], "v", nil); err == nil {
 			t.Fatalf("decodeSnapshot(first %d bytes) succeeded", n)
 		}
 	}
 	for range 200 {
 		b := append([]byte(nil), data...)
 		b[r.IntN(len(b))] ^= byte(1 + r.IntN(255))
-		if _, err := decodeSnapshot(b, "v"); err == nil {
+		if _, err := decodeSnapshot(b, "v", nil); err == nil {
 			t.Fatalf("decodeSnapshot(damaged) succeeded")
 		}
 	}
