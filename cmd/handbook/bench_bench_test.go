@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -130,4 +131,33 @@ func BenchmarkSearch(b *testing.B) {
 	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(i), "cpu-ms/op")
 	b.ReportMetric(rep.R1, "recall@1")
 	b.ReportMetric(rep.MRR10, "mrr@10")
+}
+
+// BenchmarkSearchParallel runs the same searches from 4 goroutines per
+// processor (8 on the 2-core reference machine), as the HTTP benchmark's
+// concurrency 8 does without the HTTP: it shows what searches cost each
+// other (collector, accumulators, caches), which one at a time hides.
+func BenchmarkSearchParallel(b *testing.B) {
+	f := searchFixture(b)
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	gctune.Apply()
+	for _, c := range f.cases { // warm caches as BenchmarkSearch's evaluation does
+		if _, err := f.retriever.Search(b.Context(), handbook.SearchRequest{Query: c.Query, Limit: 10, Filter: f.filter}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var next atomic.Int64
+	cpu0 := cpuTime()
+	b.SetParallelism(4)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			c := f.cases[int(next.Add(1))%len(f.cases)]
+			if _, err := f.retriever.Search(b.Context(), handbook.SearchRequest{Query: c.Query, Limit: 10, Filter: f.filter}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(max(next.Load(), 1)), "cpu-ms/op")
 }
