@@ -106,6 +106,12 @@ func appendFold(dst []byte, s string) []byte {
 			dst = append(dst, byte(r))
 			continue
 		}
+		if int(r) < len(foldLower) {
+			if f := foldLower[r]; f >= 0 {
+				dst = utf8.AppendRune(dst, f)
+			}
+			continue
+		}
 		if unicode.Is(unicode.Mn, r) {
 			continue
 		}
@@ -114,8 +120,43 @@ func appendFold(dst []byte, s string) []byte {
 	return dst
 }
 
+// foldLower is what appendFold writes for each rune below U+2000, which
+// covers Vietnamese letters and combining marks: the rune folded and
+// lower-cased, or -1 for a mark it drops. Folding runs on every token the
+// index and the queries see; a table lookup replaces a map lookup, a
+// range-table search and a case mapping per rune.
+var foldLower = func() []rune {
+	t := make([]rune, 0x2000)
+	for i := range t {
+		r := rune(i)
+		if unicode.Is(unicode.Mn, r) {
+			t[i] = -1
+		} else {
+			t[i] = unicode.ToLower(FoldRune(r))
+		}
+	}
+	return t
+}()
+
+// wordRunes marks the runes below U+2000 that IsWordRune accepts.
+var wordRunes = func() (b [0x2000 / 64]uint64) {
+	for r := rune(0); r < 0x2000; r++ {
+		if isWordRune(r) {
+			b[r/64] |= 1 << (r % 64)
+		}
+	}
+	return b
+}()
+
 // IsWordRune reports whether r belongs to a syllable token.
 func IsWordRune(r rune) bool {
+	if r >= 0 && r < 0x2000 {
+		return wordRunes[r/64]&(1<<(r%64)) != 0
+	}
+	return isWordRune(r)
+}
+
+func isWordRune(r rune) bool {
 	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
 }
 
