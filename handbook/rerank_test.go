@@ -88,3 +88,48 @@ func TestBestRunMatchesReference(t *testing.T) {
 		t.Fatalf("whole query found in order: run %v, want 1", run)
 	}
 }
+
+// titleCoverage folds syllable by syllable into a buffer; it must count
+// what folding the whole title at once counts.
+func TestTitleCoverageMatchesFoldedSyllables(t *testing.T) {
+	q := Query{Terms: FoldedSyllables("đăng ký khai sinh cho con nuôi tại UBND xã")}
+	qset := map[string]bool{}
+	for _, term := range q.Terms {
+		qset[term] = true
+	}
+	for _, title := range []string{
+		"Đăng ký khai sinh", "ĐĂNG KÝ KHAI SINH CHO TRẺ", "Điều 16. Thủ tục đăng ký khai sinh",
+		"Thủ tục › Trình tự › Đăng ký nuôi con nuôi", "Ủy ban nhân dân xã", "\u0110a\u0306ng ky\u0301 (NFD)",
+		"", "  ", "123/2015/NĐ-CP", strings.Repeat("khaisinhkhaisinh", 8) + " sinh",
+	} {
+		h := &Hit{Anchor: "a", Heading: title, Title: "Tiêu đề"}
+		got := titleCoverage(qset, h)
+		// The reference: the same title choice, folded all at once.
+		ref := h.Heading
+		if i := strings.LastIndex(ref, " › "); i >= 0 {
+			ref = ref[i+len(" › "):]
+		}
+		if ref == "" {
+			ref = h.Title
+		}
+		if strings.HasPrefix(ref, "Điều ") {
+			if i := strings.Index(ref, ". "); i > 0 {
+				ref = ref[i+2:]
+			}
+		}
+		terms := FoldedSyllables(ref)
+		want := 0.0
+		if len(terms) > 0 {
+			n := 0
+			for _, term := range terms {
+				if qset[term] {
+					n++
+				}
+			}
+			want = float64(n) / float64(len(terms))
+		}
+		if got != want {
+			t.Errorf("titleCoverage(%q) = %v, want %v", title, got, want)
+		}
+	}
+}

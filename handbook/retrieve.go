@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // SearchRequest is a search as the API and CLI receive it.
@@ -552,7 +554,17 @@ func bestRun(q Query, doc string) (run, cover float64) {
 	} else {
 		length, mass, seen = make([]int32, n), make([]float64, n), make([]bool, n)
 	}
+	// Most syllables of a chunk are no query term: a signature of the
+	// terms (which lengths occur after each first byte) turns most of them
+	// away with two loads instead of a comparison with every term.
+	var sig [256]uint32
+	for _, t := range terms {
+		if t != "" {
+			sig[t[0]] |= 1 << min(len(t), 31)
+		}
+	}
 	best := 0.0
+	active := false // some length[i] > 0
 	for len(doc) > 0 {
 		t := doc
 		if sp := strings.IndexByte(doc, ' '); sp >= 0 {
@@ -560,13 +572,21 @@ func bestRun(q Query, doc string) (run, cover float64) {
 		} else {
 			doc = ""
 		}
+		if t == "" || sig[t[0]]&(1<<min(len(t), 31)) == 0 {
+			if active {
+				clear(length)
+				active = false
+			}
+			continue
+		}
+		matched := false
 		// Backwards, so that length[i-1] is still the previous syllable's.
 		for i := len(terms) - 1; i >= 0; i-- {
 			if terms[i] != t {
-				length[i], mass[i] = 0, 0
+				length[i] = 0
 				continue
 			}
-			seen[i] = true
+			seen[i], matched = true, true
 			if i > 0 && length[i-1] > 0 {
 				length[i], mass[i] = length[i-1]+1, mass[i-1]+weight(i)
 			} else {
@@ -576,6 +596,7 @@ func bestRun(q Query, doc string) (run, cover float64) {
 				best = max(best, mass[i])
 			}
 		}
+		active = matched
 	}
 	found := 0.0
 	for i, ok := range seen {
@@ -618,17 +639,21 @@ func titleCoverage(qset map[string]bool, h *Hit) float64 {
 			title = title[i+2:]
 		}
 	}
-	terms := FoldedSyllables(title)
-	if len(terms) == 0 {
-		return 0
-	}
-	n := 0
-	for _, t := range terms {
-		if qset[t] {
+	// Folded syllable by syllable into one buffer: this runs for every
+	// candidate, and FoldedSyllables allocated a string per syllable.
+	var buf [64]byte
+	total, n := 0, 0
+	title = norm.NFC.String(title)
+	eachToken(title, func(start, end int) {
+		total++
+		if qset[string(appendFold(buf[:0], title[start:end]))] {
 			n++
 		}
+	})
+	if total == 0 {
+		return 0
 	}
-	return float64(n) / float64(len(terms))
+	return float64(n) / float64(total)
 }
 
 // stopTerms are folded question words that carry no topic. They are kept in
