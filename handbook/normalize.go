@@ -96,6 +96,10 @@ func Fold(s string) string {
 	return string(appendFold(make([]byte, 0, len(s)), s))
 }
 
+// AppendFold appends the folded form of s to dst (see Fold), for callers
+// that fold many strings into one buffer.
+func AppendFold(dst []byte, s string) []byte { return appendFold(dst, s) }
+
 // appendFold appends the folded form of s to dst (see Fold).
 func appendFold(dst []byte, s string) []byte {
 	for _, r := range s {

@@ -5,6 +5,8 @@
 package bleve
 
 import (
+	"unsafe"
+
 	"sotay/handbook"
 
 	"github.com/blevesearch/bleve/v2/analysis"
@@ -40,16 +42,23 @@ func init() {
 type syllableTokenizer struct{}
 
 func (syllableTokenizer) Tokenize(input []byte) analysis.TokenStream {
-	toks := handbook.Tokenize(string(input))
+	// Terms are slices of input, as bleve's own tokenizers make them
+	// (filters may rewrite a term in place; each field's analysis gets its
+	// own copy of the text), and the input is read as a string without
+	// copying it: a copy per field and one per token were most of the
+	// tokenizer's cost over a 100k-chunk build.
+	toks := handbook.Tokenize(unsafe.String(unsafe.SliceData(input), len(input)))
 	out := make(analysis.TokenStream, len(toks))
+	all := make([]analysis.Token, len(toks))
 	for i, t := range toks {
-		out[i] = &analysis.Token{
-			Term:     []byte(t.Text),
+		all[i] = analysis.Token{
+			Term:     input[t.Start:t.End:t.End],
 			Start:    t.Start,
 			End:      t.End,
 			Position: i + 1,
 			Type:     analysis.AlphaNumeric,
 		}
+		out[i] = &all[i]
 	}
 	return out
 }
@@ -59,10 +68,19 @@ func (syllableTokenizer) Tokenize(input []byte) analysis.TokenStream {
 // token offsets keep pointing at the original text and highlights stay right.
 type FoldFilter struct{}
 
-// Filter folds every token's term in place.
+// Filter folds every token's term. The folded terms share one block, each
+// capped at its own end so that a later filter appending to one cannot
+// write into the next.
 func (FoldFilter) Filter(input analysis.TokenStream) analysis.TokenStream {
+	size := 0
 	for _, t := range input {
-		t.Term = []byte(handbook.Fold(string(t.Term)))
+		size += len(t.Term)
+	}
+	block := make([]byte, 0, size)
+	for _, t := range input {
+		start := len(block)
+		block = handbook.AppendFold(block, unsafe.String(unsafe.SliceData(t.Term), len(t.Term)))
+		t.Term = block[start:len(block):len(block)]
 	}
 	return input
 }
