@@ -7,7 +7,7 @@ import (
 	"unicode/utf8"
 )
 
-// The tables of appendFold and IsWordRune must say what the functions they
+// The tables of AppendFold and IsWordRune must say what the functions they
 // replace say, for every rune they cover and a little past.
 func TestFoldTables(t *testing.T) {
 	for r := rune(0); r < 0x2100; r++ {
@@ -18,8 +18,8 @@ func TestFoldTables(t *testing.T) {
 		if r < utf8.RuneSelf {
 			want = strings.ToLower(string(r))
 		}
-		if got := string(appendFold(nil, string(r))); got != want {
-			t.Fatalf("appendFold(%U) = %q, want %q", r, got, want)
+		if got := string(AppendFold(nil, string(r))); got != want {
+			t.Fatalf("AppendFold(%U) = %q, want %q", r, got, want)
 		}
 		if got, want := IsWordRune(r), isWordRune(r); got != want {
 			t.Fatalf("IsWordRune(%U) = %v, want %v", r, got, want)

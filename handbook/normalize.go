@@ -93,15 +93,12 @@ func Fold(s string) string {
 	if i == len(s) {
 		return s
 	}
-	return string(appendFold(make([]byte, 0, len(s)), s))
+	return string(AppendFold(make([]byte, 0, len(s)), s))
 }
 
 // AppendFold appends the folded form of s to dst (see Fold), for callers
 // that fold many strings into one buffer.
-func AppendFold(dst []byte, s string) []byte { return appendFold(dst, s) }
-
-// appendFold appends the folded form of s to dst (see Fold).
-func appendFold(dst []byte, s string) []byte {
+func AppendFold(dst []byte, s string) []byte {
 	for _, r := range s {
 		if r < utf8.RuneSelf {
 			if 'A' <= r && r <= 'Z' {
@@ -124,7 +121,7 @@ func appendFold(dst []byte, s string) []byte {
 	return dst
 }
 
-// foldLower is what appendFold writes for each rune below U+2000, which
+// foldLower is what AppendFold writes for each rune below U+2000, which
 // covers Vietnamese letters and combining marks: the rune folded and
 // lower-cased, or -1 for a mark it drops. Folding runs on every token the
 // index and the queries see; a table lookup replaces a map lookup, a

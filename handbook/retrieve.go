@@ -646,7 +646,7 @@ func titleCoverage(qset map[string]bool, h *Hit) float64 {
 	title = norm.NFC.String(title)
 	eachToken(title, func(start, end int) {
 		total++
-		if qset[string(appendFold(buf[:0], title[start:end]))] {
+		if qset[string(AppendFold(buf[:0], title[start:end]))] {
 			n++
 		}
 	})
@@ -745,7 +745,7 @@ func snippet(text string, terms map[string]bool, size int) string {
 	var buf []byte
 	tok := 0
 	eachToken(text, func(start, end int) {
-		buf = appendFold(buf[:0], text[start:end])
+		buf = AppendFold(buf[:0], text[start:end])
 		if terms[string(buf)] {
 			matches = append(matches, span{start, end, tok})
 		}

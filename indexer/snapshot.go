@@ -28,8 +28,9 @@ import (
 // within a few megabytes of pages instead of bringing in pages of text all
 // over the file (format 1 mixed them, and 155 MiB of a 100k-chunk snapshot
 // became resident again under load, docs/BENCHMARKS.md). An offset's low
-// bit says which region it counts from. On reading, strings point into the blob without copying
-// (the whole file is one allocation that the documents keep alive), which is
+// bit says which region it counts from. On reading, strings point into the
+// blob without copying (the whole file is one mapping, or one allocation
+// where files cannot be mapped, that the documents keep alive), which is
 // what makes reading fast: at 100,000 chunks, parsing the content takes
 // seconds, reading the snapshot a fraction of one. Strings that are part of
 // another one (a section's HTML in the document's HTML, a clause's text in
