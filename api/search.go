@@ -195,7 +195,9 @@ func (s *Server) apiDoc(c echo.Context) error {
 			return handbook.Errorf(handbook.Invalid, "Ngày tra cứu phải có dạng YYYY-MM-DD.", "bad at %q", at)
 		}
 	}
-	return c.JSON(http.StatusOK, docJSON{Document: d, Validity: d.ValidityAt(day), URL: docURL(d.ID, "")})
+	full := *d // with its sections decoded (Document.SectionList)
+	full.Sections = d.SectionList()
+	return c.JSON(http.StatusOK, docJSON{Document: &full, Validity: d.ValidityAt(day), URL: docURL(d.ID, "")})
 }
 
 var _ = time.Now

@@ -169,7 +169,7 @@ func (s *Server) publicURL(c echo.Context, p string) string {
 // articles for regulations, headings for everything else.
 func tocOf(d *handbook.Document) []tocEntry {
 	var out []tocEntry
-	for _, sec := range d.Sections {
+	for _, sec := range d.SectionList() {
 		lvl := 0
 		switch sec.Kind {
 		case handbook.SectionPart, handbook.SectionChapter:

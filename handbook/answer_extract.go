@@ -289,10 +289,11 @@ func NarrowAnchor(d *Document, anchor string, parts []string) string {
 	if len(keys) == 0 {
 		return anchor
 	}
+	secs := d.SectionList()
 	for {
 		next := ""
-		for i := range d.Sections {
-			s := &d.Sections[i]
+		for i := range secs {
+			s := &secs[i]
 			if s.Parent != anchor || s.Anchor == "" {
 				continue
 			}

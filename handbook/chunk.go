@@ -62,6 +62,7 @@ func Chunks(d *Document) []Chunk {
 			base.Aliases = append(base.Aliases, n)
 		}
 	}
+	secs := d.SectionList()
 	var out []Chunk
 	add := func(anchor, heading, text string) {
 		text = strings.TrimSpace(text)
@@ -79,25 +80,25 @@ func Chunks(d *Document) []Chunk {
 		}
 	}
 	if d.Kind == KindProcedure {
-		add("", "Thông tin thủ tục", ProcedureCard(d)+"\n"+introText(d))
+		add("", "Thông tin thủ tục", ProcedureCard(d)+"\n"+introText(secs))
 	}
-	for i := range d.Sections {
-		s := &d.Sections[i]
+	for i := range secs {
+		s := &secs[i]
 		heading := strings.Join(append(append([]string(nil), s.Path...), s.Heading), " › ")
 		switch s.Kind {
 		case SectionArticle:
-			if len([]rune(s.Text)) <= MaxChunkRunes || !hasClauses(d, s.Anchor) {
+			if len([]rune(s.Text)) <= MaxChunkRunes || !hasClauses(secs, s.Anchor) {
 				add(s.Anchor, heading, s.Text)
 				continue
 			}
 			// A long article: one chunk per clause, each keeping the
 			// article heading; the article's lead-in goes with clause 1.
-			lead := articleLead(d, i)
+			lead := articleLead(secs, i)
 			first := true
 			// The article's clauses and points follow it; a point's
 			// parent is its clause, so walk them by kind.
-			for j := i + 1; j < len(d.Sections) && inArticle(d.Sections[j].Kind); j++ {
-				c := &d.Sections[j]
+			for j := i + 1; j < len(secs) && inArticle(secs[j].Kind); j++ {
+				c := &secs[j]
 				if c.Kind != SectionClause {
 					continue
 				}
@@ -124,9 +125,9 @@ func Chunks(d *Document) []Chunk {
 // inArticle reports whether sections of kind k sit inside an article.
 func inArticle(k SectionKind) bool { return k == SectionClause || k == SectionPoint }
 
-func hasClauses(d *Document, article string) bool {
-	for i := range d.Sections {
-		if d.Sections[i].Parent == article && d.Sections[i].Kind == SectionClause {
+func hasClauses(secs []Section, article string) bool {
+	for i := range secs {
+		if secs[i].Parent == article && secs[i].Kind == SectionClause {
 			return true
 		}
 	}
@@ -134,11 +135,11 @@ func hasClauses(d *Document, article string) bool {
 }
 
 // articleLead is the text of article i before its first clause.
-func articleLead(d *Document, i int) string {
-	text := d.Sections[i].Text
-	for j := i + 1; j < len(d.Sections) && inArticle(d.Sections[j].Kind); j++ {
-		if d.Sections[j].Kind == SectionClause {
-			if k := strings.Index(text, d.Sections[j].Text); k > 0 {
+func articleLead(secs []Section, i int) string {
+	text := secs[i].Text
+	for j := i + 1; j < len(secs) && inArticle(secs[j].Kind); j++ {
+		if secs[j].Kind == SectionClause {
+			if k := strings.Index(text, secs[j].Text); k > 0 {
 				return strings.TrimSpace(text[:k])
 			}
 			return ""
@@ -147,10 +148,10 @@ func articleLead(d *Document, i int) string {
 	return ""
 }
 
-func introText(d *Document) string {
-	for i := range d.Sections {
-		if d.Sections[i].Kind == SectionIntro {
-			return d.Sections[i].Text
+func introText(secs []Section) string {
+	for i := range secs {
+		if secs[i].Kind == SectionIntro {
+			return secs[i].Text
 		}
 	}
 	return ""

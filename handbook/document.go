@@ -161,12 +161,35 @@ type Document struct {
 	// points its findings there.
 	KeyLines map[string]int `json:"-"`
 
+	// Sections are the parsed body's sections. A document read from the
+	// content snapshot leaves them nil and decodes them on demand
+	// (SectionList): at 100,000 chunks the decoded sections were half of a
+	// server's live heap (100 MB of 160-byte structs with nine pointers
+	// each) and most of what every collection marked, for pages a search
+	// never opens (docs/BENCHMARKS.md).
 	Sections []Section `json:"sections"`
 	Body     string    `json:"-"` // Markdown body, normalised
 	HTML     string    `json:"html,omitempty"`
 	Hash     string    `json:"hash"` // hex SHA-256 of the raw file
 	BodyLine int       `json:"-"`    // 1-based line where the body starts in the file
+
+	loadSections func() []Section
 }
+
+// SectionList returns the document's sections: Sections, or those decoded
+// by the loader set with SetSectionLoader while Sections is nil. Each call
+// decodes them again; a caller that reads them several times keeps the
+// slice.
+func (d *Document) SectionList() []Section {
+	if d.Sections == nil && d.loadSections != nil {
+		return d.loadSections()
+	}
+	return d.Sections
+}
+
+// SetSectionLoader makes SectionList decode the sections with load while
+// Sections is nil.
+func (d *Document) SetSectionLoader(load func() []Section) { d.loadSections = load }
 
 // Field returns the procedure's field (lĩnh vực), or "".
 func (d *Document) Field() string {
@@ -221,9 +244,10 @@ func (d *Document) ValidityAt(day Date) Validity {
 
 // Section returns the section with the given anchor.
 func (d *Document) Section(anchor string) (*Section, bool) {
-	for i := range d.Sections {
-		if d.Sections[i].Anchor == anchor {
-			return &d.Sections[i], true
+	secs := d.SectionList()
+	for i := range secs {
+		if secs[i].Anchor == anchor {
+			return &secs[i], true
 		}
 	}
 	return nil, false

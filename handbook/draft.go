@@ -998,7 +998,7 @@ func regulationSource(doc *Document, anchor string) DraftSource {
 		if doc.Summary != "" {
 			b.WriteString(doc.Summary + "\n")
 		}
-		for _, s := range doc.Sections {
+		for _, s := range doc.SectionList() {
 			if s.Kind == SectionArticle {
 				b.WriteString(s.Heading + "\n" + s.Text + "\n")
 			}

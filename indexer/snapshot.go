@@ -482,17 +482,17 @@ func (w *snapWriter) doc(d *handbook.Document) {
 	htmlOff := w.put(d.HTML)
 	w.uv(htmlOff)
 	w.uv(uint64(len(d.HTML)))
-	if d.Sections == nil {
+	if secs := d.SectionList(); secs == nil {
 		w.uv(0)
 	} else {
-		w.uv(uint64(len(d.Sections)) + 1)
+		w.uv(uint64(len(secs)) + 1)
 		type placed struct {
 			text string
 			off  uint64
 		}
 		texts := map[string]placed{} // anchor → where its text is in the blob
 		htmlAt := 0
-		for _, s := range d.Sections {
+		for _, s := range secs {
 			w.str(string(s.Kind))
 			w.str(s.Anchor)
 			w.str(s.Number)
@@ -701,15 +701,50 @@ func (r *snapReader) doc() *handbook.Document {
 	}
 	d.Body = r.str()
 	d.HTML = r.str()
-	d.Sections = getList(r, func() (s handbook.Section) {
-		s.Kind = handbook.SectionKind(r.str())
-		s.Anchor, s.Number, s.Title, s.Heading, s.Parent = r.str(), r.str(), r.str(), r.str(), r.str()
-		s.Path = r.strs()
-		s.Text, s.HTML = r.str(), r.str()
-		s.Line = r.n()
-		return s
-	})
+	// The sections stay in the snapshot (Document.Sections): this pass
+	// checks them and moves past them, and the document decodes them
+	// from the same bytes when asked.
+	at := r.pos
+	if r.sections(false) != nil && r.err == nil {
+		lazy := snapReader{meta: r.meta, blob: r.blob, short: r.short, pos: at}
+		d.SetSectionLoader(func() []handbook.Section {
+			q := lazy
+			return q.sections(true)
+		})
+	}
 	d.Hash = r.str()
 	d.BodyLine = r.n()
 	return d
+}
+
+// sections reads a document's section list. With keep false it only
+// checks the records and moves past them, allocating nothing, and returns
+// an empty non-nil slice for a non-nil list; with keep it decodes them.
+func (r *snapReader) sections(keep bool) []handbook.Section {
+	n := r.count()
+	if n == 0 {
+		return nil
+	}
+	out := []handbook.Section{}
+	if keep {
+		out = make([]handbook.Section, 0, n-1)
+	}
+	for range n - 1 {
+		var s handbook.Section
+		s.Kind = handbook.SectionKind(r.str())
+		s.Anchor, s.Number, s.Title, s.Heading, s.Parent = r.str(), r.str(), r.str(), r.str(), r.str()
+		if keep {
+			s.Path = r.strs()
+		} else if m := r.count(); m > 1 {
+			for range m - 1 {
+				r.str()
+			}
+		}
+		s.Text, s.HTML = r.str(), r.str()
+		s.Line = r.n()
+		if keep {
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"sort"
 	"strings"
@@ -101,7 +102,16 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 			watch(ctx, app, cfg.Content)
 		}
 	}()
-	return srv.Serve(ctx, ln)
+	err = srv.Serve(ctx, ln)
+	// HANDBOOK_HEAP_PROFILE=file writes the live heap once serving ended,
+	// content and index still open: what a loaded server keeps
+	// (docs/BENCHMARKS.md).
+	if path := getenv("HANDBOOK_HEAP_PROFILE"); path != "" {
+		if perr := writeHeapProfile(path); perr != nil {
+			log.Error("heap profile", "err", perr)
+		}
+	}
+	return err
 }
 
 func contentName(cfg Config) string {
@@ -420,4 +430,18 @@ func cmdEval(ctx context.Context, args []string, getenv func(string) string, std
 		return exitError(1)
 	}
 	return nil
+}
+
+// writeHeapProfile writes the heap profile after a collection to path.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

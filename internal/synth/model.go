@@ -96,7 +96,7 @@ func NewModel(lib *handbook.Library) *Model {
 				addTitle(words(a))
 			}
 		}
-		for _, s := range d.Sections {
+		for _, s := range d.SectionList() {
 			switch s.Kind {
 			case handbook.SectionArticle:
 				addTitle(words(s.Title))
