@@ -21,7 +21,7 @@ import (
 
 // MappingVersion changes whenever the mapping or analysis changes; an index
 // built with another version must be rebuilt.
-const MappingVersion = "vi-6"
+const MappingVersion = "vi-7"
 
 var _ handbook.KeywordIndex = (*Index)(nil)
 
@@ -29,6 +29,8 @@ var _ handbook.KeywordIndex = (*Index)(nil)
 type Index struct {
 	idx  bleve.Index
 	path string
+	// texts holds the chunks' text and folded text (texts.go).
+	texts *textStore
 	// bleveScoring sends questions through bleve's own query execution
 	// instead of termAtATime (tests compare the two).
 	bleveScoring bool
@@ -74,7 +76,7 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 		}
 	}
 	dm := bleve.NewDocumentStaticMapping()
-	text := func(prop string, store bool) {
+	text := func(prop string) {
 		fms := []*mapping.FieldMapping{}
 		for _, a := range []struct{ suffix, analyzer string }{
 			{"_exact", ExactAnalyzer}, {"_fold", FoldAnalyzer}, {"_bigram", BigramAnalyzer},
@@ -87,43 +89,31 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 			fm.IncludeTermVectors = false
 			fms = append(fms, fm)
 		}
-		if store {
-			fm := bleve.NewTextFieldMapping()
-			fm.Name = prop
-			fm.Index = false
-			fm.Store = true
-			fm.IncludeInAll = false
-			fms = append(fms, fm)
-		}
 		dm.AddFieldMappingsAt(prop, fms...)
 	}
-	text("title", true)
-	text("aliases", false)
-	text("heading", true)
-	text("text", true)
+	for _, p := range []string{"title", "aliases", "heading", "text"} {
+		text(p)
+	}
 	kw := func(prop string) {
 		fm := bleve.NewTextFieldMapping()
 		fm.Analyzer = keyword.Name
-		fm.Store = true
+		fm.Store = false
 		fm.IncludeInAll = false
 		dm.AddFieldMappingsAt(prop, fm)
 	}
 	for _, p := range []string{"doc", "anchor", "kind", "field", "field_key", "audience", "status"} {
 		kw(p)
 	}
-	// Pre-folded syllables of the whole chunk and of its names, stored only:
-	// the reranker reads them instead of folding every candidate's text
-	// again on each query (it was a quarter of query time).
-	for _, p := range []string{"fold_all", "fold_names"} {
-		fm := bleve.NewTextFieldMapping()
-		fm.Index = false
-		fm.Store = true
-		fm.IncludeInAll = false
-		dm.AddFieldMappingsAt(p, fm)
-	}
+	// The one stored field: where the chunk's hit record is in the chunk
+	// text file (texts.go).
+	tx := bleve.NewTextFieldMapping()
+	tx.Index = false
+	tx.Store = true
+	tx.IncludeInAll = false
+	dm.AddFieldMappingsAt("tx", tx)
 	for _, p := range []string{"valid_from", "valid_to"} {
 		fm := bleve.NewNumericFieldMapping()
-		fm.Store = true
+		fm.Store = false
 		fm.IncludeInAll = false
 		dm.AddFieldMappingsAt(p, fm)
 	}
@@ -162,7 +152,12 @@ func Open(path string) (*Index, error) {
 		idx.Close()
 		return nil, fmt.Errorf("open bleve index %s: mapping version %q, want %q: %w", path, v, MappingVersion, handbook.ErrConflict)
 	}
-	return &Index{idx: idx, path: path, postings: newPostingsCache(DefaultPostingsCacheBytes)}, nil
+	texts, err := openTexts(path)
+	if err != nil {
+		idx.Close()
+		return nil, err
+	}
+	return &Index{idx: idx, path: path, texts: texts, postings: newPostingsCache(DefaultPostingsCacheBytes)}, nil
 }
 
 // SetPostingsCache bounds the cache of decoded postings to maxBytes; 0
@@ -189,7 +184,7 @@ func (x *Index) PostingsCacheStats() (entries, bytes int, hits, misses uint64) {
 func (x *Index) SetBleveScoring(on bool) { x.bleveScoring = on }
 
 // Close closes the index.
-func (x *Index) Close() error { return x.idx.Close() }
+func (x *Index) Close() error { return errors.Join(x.idx.Close(), x.texts.Close()) }
 
 // Path returns the directory of the index.
 func (x *Index) Path() string { return x.path }
@@ -214,7 +209,7 @@ func dateNum(d handbook.Date, unset int) float64 {
 	return float64(d.Int())
 }
 
-func chunkDoc(c *handbook.Chunk) map[string]any {
+func chunkDoc(c *handbook.Chunk, tx textLoc) map[string]any {
 	return map[string]any{
 		"doc":        c.DocID,
 		"anchor":     c.Anchor,
@@ -223,12 +218,11 @@ func chunkDoc(c *handbook.Chunk) map[string]any {
 		"aliases":    strings.Join(c.Aliases, "\n"),
 		"heading":    c.Heading,
 		"text":       c.Text,
+		"tx":         tx.String(),
 		"field":      c.Field,
 		"field_key":  handbook.Fold(c.Field),
 		"audience":   string(c.Audience),
 		"status":     string(c.Status),
-		"fold_all":   strings.Join(handbook.FoldedSyllables(c.Title+" "+c.Heading+" "+c.Text), " "),
-		"fold_names": foldNames(c),
 		"valid_from": dateNum(c.ValidFrom, 0),
 		"valid_to":   dateNum(c.ValidTo, 99991231),
 	}
@@ -248,10 +242,15 @@ func (x *Index) Index(ctx context.Context, chunks []handbook.Chunk) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		batch := chunks[start:min(start+batchSize, len(chunks))]
+		locs, err := x.texts.appendAll(batch)
+		if err != nil {
+			return err
+		}
 		b := x.idx.NewBatch()
-		for i := start; i < min(start+batchSize, len(chunks)); i++ {
-			if err := b.Index(chunks[i].ID, chunkDoc(&chunks[i])); err != nil {
-				return fmt.Errorf("index chunk %s: %w", chunks[i].ID, err)
+		for i := range batch {
+			if err := b.Index(batch[i].ID, chunkDoc(&batch[i], locs[i])); err != nil {
+				return fmt.Errorf("index chunk %s: %w", batch[i].ID, err)
 			}
 		}
 		if err := x.idx.Batch(b); err != nil {
@@ -413,36 +412,21 @@ func (x *Index) Search(ctx context.Context, q handbook.Query, f handbook.Filter,
 			return nil, err
 		}
 	}
-	hits := make([]handbook.Hit, 0, len(res.Hits))
-	for _, h := range res.Hits {
-		str := func(k string) string { s, _ := h.Fields[k].(string); return s }
-		date := func(k string) handbook.Date {
-			n, _ := h.Fields[k].(float64)
-			if n <= 0 || n >= 99991231 {
-				return handbook.Date{}
-			}
-			d, err := handbook.ParseDate(fmt.Sprintf("%04d-%02d-%02d", int(n)/10000, int(n)/100%100, int(n)%100))
-			if err != nil {
-				return handbook.Date{}
-			}
-			return d
+	ids := make([]string, len(res.Hits))
+	locs := make([]textLoc, len(res.Hits))
+	for i, h := range res.Hits {
+		tx, _ := h.Fields["tx"].(string)
+		if locs[i], err = parseTextLoc(tx); err != nil {
+			return nil, fmt.Errorf("chunk %s: %w %q", h.ID, err, tx)
 		}
-		hits = append(hits, handbook.Hit{
-			ChunkID:   h.ID,
-			DocID:     str("doc"),
-			Anchor:    str("anchor"),
-			Kind:      handbook.Kind(str("kind")),
-			Title:     str("title"),
-			Heading:   str("heading"),
-			Text:      str("text"),
-			Folded:    str("fold_all"),
-			Names:     splitNames(str("fold_names")),
-			Field:     str("field"),
-			Audience:  handbook.Audience(str("audience")),
-			Score:     h.Score,
-			ValidFrom: date("valid_from"),
-			ValidTo:   date("valid_to"),
-		})
+		ids[i] = h.ID
+	}
+	hits, err := x.texts.readAll(ids, locs)
+	if err != nil {
+		return nil, err
+	}
+	for i, h := range res.Hits {
+		hits[i].Score = h.Score
 	}
 	if math.IsNaN(res.MaxScore) {
 		return nil, fmt.Errorf("bleve search: NaN score")
@@ -468,7 +452,7 @@ func splitNames(s string) [][]string {
 	return out
 }
 
-var hitFields = []string{"doc", "anchor", "kind", "title", "heading", "text", "field", "audience", "valid_from", "valid_to", "fold_all", "fold_names"}
+var hitFields = []string{"tx"}
 
 // searchBleve runs the question as one bleve query: the reference that
 // termAtATime computes faster, and the path for indexes that are not scorch.

@@ -8,9 +8,11 @@
 // took about a third of the CPU time of a search on the built-in content
 // (docs/BENCHMARKS.md). GOGC=400 lets the heap grow to five times the live
 // data between collections instead of twice; a soft memory limit keeps a
-// large knowledge base (100k chunks, a live heap in the hundreds of MB) from
-// growing the heap that far: near the limit the collector runs as often as
-// it needs to.
+// large knowledge base (100k chunks, ~90 MB live) from growing the heap that
+// far: near the limit the collector runs as often as it needs to. That is
+// cheap once the live data is mostly pointer-free (the postings cache's
+// arrays, the content's strings in a file mapping): a collection has little
+// to mark.
 package gctune
 
 import (
@@ -25,7 +27,9 @@ const (
 	Percent = 400
 	// MemoryLimit is the soft limit of the Go heap (GOMEMLIMIT) unless
 	// GOMEMLIMIT is set.
-	MemoryLimit = 384 << 20
+	// 192 MiB: with the index's mapped pages a 100k-chunk server stays
+	// under 400 MB (docs/BENCHMARKS.md).
+	MemoryLimit = 192 << 20
 )
 
 // Apply sets GOGC to Percent and the memory limit to MemoryLimit, each
@@ -47,17 +51,18 @@ func Apply() (gogc int, limit int64) {
 // limitSet: Apply set the memory limit, so Fit may move it.
 var limitSet atomic.Bool
 
-// Headroom is how far, at least, the Go heap may grow past the live data
-// once the live data alone comes near MemoryLimit; with more live data, half
-// of it. Each collection marks the whole live heap (~150 MB of pointers at
-// 100,000 chunks), so a smaller headroom makes a search pay for it often.
-const Headroom = 192 << 20
+// Headroom is how far, at least, the Go heap may grow past the memory in
+// use once that comes near MemoryLimit; with more in use, half of it. Each
+// collection marks the live heap, so a smaller headroom makes searches pay
+// for it more often: 64 MiB is about half a second of searching at 150
+// searches/s between collections.
+const Headroom = 64 << 20
 
 // Fit moves the soft memory limit above the memory in use after the content
 // is loaded, when that is large: a limit under the live data makes the
-// collector run without pause (at 100,000 chunks the content is ~360 MB and
-// the postings cache adds 48 MB, over MemoryLimit, and a search spent more
-// time collecting than searching). The limit becomes the larger of
+// collector run without pause (when the content at 100,000 chunks was
+// ~360 MB of heap, over the limit of then, a search spent more time
+// collecting than searching). The limit becomes the larger of
 // MemoryLimit and the memory in use plus the larger of Headroom and half of
 // it. It does nothing unless
 // Apply set the limit (not when GOMEMLIMIT is set, nor in tests). It returns

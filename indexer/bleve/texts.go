@@ -1,0 +1,197 @@
+package bleve
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unsafe"
+
+	"sotay/handbook"
+)
+
+// The chunks' text and folded text live in a file of their own next to the
+// bleve index, read with pread, not in bleve's stored fields.
+//
+// Every search reads them for all its candidates (126 at 100,000 chunks):
+// the reranker compares the folded text with the question, snippets and
+// answers quote the text. As stored fields they were nine tenths of a
+// document's stored bytes, so each candidate meant decompressing a snappy
+// block of both, and the stored region of the segments (125 MiB at 100k
+// chunks) was mapped and became resident as searches touched it: a fifth
+// of a server's memory (docs/BENCHMARKS.md). Read from this file they cost
+// one read per candidate and sit in the page cache, which the system
+// reclaims under pressure, instead of in the process.
+//
+// The file only grows. Each record is the text then the folded text; a
+// chunk's bleve document keeps where its record is ("tx": offset, lengths
+// and CRC-32C), so bleve decides which records are live, and a replaced
+// chunk's old record is garbage until the next full rebuild writes a new
+// index directory. Records are written and synced before the bleve batch
+// that names them: a crash between the two leaves unnamed garbage, never a
+// document naming a record that is not there.
+const textsFile = "texts.dat"
+
+type textStore struct {
+	f    *os.File
+	mu   sync.Mutex // serialises appends
+	size int64      // where the next record goes
+}
+
+func openTexts(dir string) (*textStore, error) {
+	f, err := os.OpenFile(filepath.Join(dir, textsFile), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open chunk texts: %w", err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("open chunk texts: %w", err)
+	}
+	return &textStore{f: f, size: st.Size()}, nil
+}
+
+func (s *textStore) Close() error { return s.f.Close() }
+
+// textLoc is where a chunk's record is.
+type textLoc struct {
+	off int64
+	n   int
+	crc uint32
+}
+
+func (l textLoc) String() string {
+	return strconv.FormatInt(l.off, 36) + ":" + strconv.Itoa(l.n) + ":" + strconv.FormatUint(uint64(l.crc), 36)
+}
+
+var errTextLoc = errors.New("bad chunk text locator")
+
+// maxRecord bounds a record's length as a locator gives it, so that a bad
+// one cannot make a search allocate without limit. Chunks are at most
+// MaxChunkRunes long; their record is a few times that at most.
+const maxRecord = 1 << 20
+
+func parseTextLoc(s string) (textLoc, error) {
+	parts := strings.Split(s, ":")
+	if len(parts) != 3 {
+		return textLoc{}, errTextLoc
+	}
+	off, err1 := strconv.ParseInt(parts[0], 36, 64)
+	n, err2 := strconv.Atoi(parts[1])
+	crc, err3 := strconv.ParseUint(parts[2], 36, 32)
+	if err := errors.Join(err1, err2, err3); err != nil || off < 0 || n < 0 || n > maxRecord {
+		return textLoc{}, errTextLoc
+	}
+	return textLoc{off: off, n: n, crc: uint32(crc)}, nil
+}
+
+// appendAll writes the hit record of each chunk and syncs the file; it
+// returns where each went. On an error nothing written is named anywhere,
+// and the next append writes over it.
+func (s *textStore) appendAll(chunks []handbook.Chunk) ([]textLoc, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	locs := make([]textLoc, len(chunks))
+	w := bufio.NewWriterSize(io.NewOffsetWriter(s.f, s.size), 1<<20)
+	at := s.size
+	var rec []byte
+	for i := range chunks {
+		rec = appendRecord(rec[:0], &chunks[i])
+		locs[i] = textLoc{off: at, n: len(rec), crc: crc32.Checksum(rec, castagnoli)}
+		w.Write(rec)
+		at += int64(len(rec))
+	}
+	if err := w.Flush(); err != nil {
+		return nil, fmt.Errorf("write chunk texts: %w", err)
+	}
+	if err := s.f.Sync(); err != nil {
+		return nil, fmt.Errorf("sync chunk texts: %w", err)
+	}
+	s.size = at
+	return locs, nil
+}
+
+// appendRecord appends c's hit record: its id, what a hit shows and the
+// reranker reads, each string behind its length, then the validity dates.
+func appendRecord(b []byte, c *handbook.Chunk) []byte {
+	for _, s := range [...]string{c.ID, c.DocID, c.Anchor, string(c.Kind), c.Title, c.Heading, c.Field,
+		string(c.Audience), foldNames(c), c.Text, strings.Join(handbook.FoldedSyllables(c.Title+" "+c.Heading+" "+c.Text), " ")} {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	b = binary.AppendUvarint(b, uint64(c.ValidFrom.Int()))
+	return binary.AppendUvarint(b, uint64(c.ValidTo.Int()))
+}
+
+// readAll reads the records at locs into one block and decodes them into
+// hits, whose strings point into the block. ids are the chunk ids bleve
+// gave; a record for another chunk is an error, never another chunk's text.
+func (s *textStore) readAll(ids []string, locs []textLoc) ([]handbook.Hit, error) {
+	total := 0
+	for _, l := range locs {
+		total += l.n
+	}
+	block := make([]byte, total)
+	hits := make([]handbook.Hit, len(locs))
+	at := 0
+	for i, l := range locs {
+		b := block[at : at+l.n]
+		at += l.n
+		if _, err := s.f.ReadAt(b, l.off); err != nil {
+			return nil, fmt.Errorf("read chunk text at %d: %w", l.off, err)
+		}
+		if crc32.Checksum(b, castagnoli) != l.crc {
+			return nil, fmt.Errorf("chunk text of %s at %d: checksum mismatch", ids[i], l.off)
+		}
+		if err := decodeRecord(b, &hits[i]); err != nil || hits[i].ChunkID != ids[i] {
+			return nil, fmt.Errorf("chunk text of %s at %d: record of %q (%v)", ids[i], l.off, hits[i].ChunkID, err)
+		}
+	}
+	return hits, nil
+}
+
+var errRecord = errors.New("bad chunk record")
+
+func decodeRecord(b []byte, h *handbook.Hit) error {
+	str := func() string {
+		n, k := binary.Uvarint(b)
+		if k <= 0 || n > uint64(len(b)-k) {
+			b = nil
+			return ""
+		}
+		s := unsafe.String(unsafe.SliceData(b[k:]), int(n))
+		b = b[k+int(n):]
+		return s
+	}
+	date := func() handbook.Date {
+		n, k := binary.Uvarint(b)
+		if k <= 0 {
+			b = nil
+			return handbook.Date{}
+		}
+		b = b[k:]
+		if n == 0 || n >= 99991231 {
+			return handbook.Date{}
+		}
+		return handbook.Date{Time: time.Date(int(n/10000), time.Month(n/100%100), int(n%100), 0, 0, 0, 0, time.UTC)}
+	}
+	h.ChunkID, h.DocID, h.Anchor, h.Kind = str(), str(), str(), handbook.Kind(str())
+	h.Title, h.Heading, h.Field, h.Audience = str(), str(), str(), handbook.Audience(str())
+	h.Names = splitNames(str())
+	h.Text, h.Folded = str(), str()
+	h.ValidFrom, h.ValidTo = date(), date()
+	if b == nil || len(b) != 0 {
+		return errRecord
+	}
+	return nil
+}
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
