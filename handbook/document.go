@@ -174,6 +174,7 @@ type Document struct {
 	BodyLine int       `json:"-"`    // 1-based line where the body starts in the file
 
 	loadSections func() []Section
+	findSection  func(anchor string) (Section, bool)
 }
 
 // SectionList returns the document's sections: Sections, or those decoded
@@ -187,9 +188,11 @@ func (d *Document) SectionList() []Section {
 	return d.Sections
 }
 
-// SetSectionLoader makes SectionList decode the sections with load while
-// Sections is nil.
-func (d *Document) SetSectionLoader(load func() []Section) { d.loadSections = load }
+// SetSectionLoader makes SectionList decode the sections with load, and
+// Section find one with find, while Sections is nil.
+func (d *Document) SetSectionLoader(load func() []Section, find func(anchor string) (Section, bool)) {
+	d.loadSections, d.findSection = load, find
+}
 
 // Field returns the procedure's field (lĩnh vực), or "".
 func (d *Document) Field() string {
@@ -244,6 +247,12 @@ func (d *Document) ValidityAt(day Date) Validity {
 
 // Section returns the section with the given anchor.
 func (d *Document) Section(anchor string) (*Section, bool) {
+	if d.Sections == nil && d.findSection != nil {
+		if s, ok := d.findSection(anchor); ok {
+			return &s, true
+		}
+		return nil, false
+	}
 	secs := d.SectionList()
 	for i := range secs {
 		if secs[i].Anchor == anchor {

@@ -73,7 +73,7 @@ func decoded(docs ...*handbook.Document) []*handbook.Document {
 		}
 		c := *d
 		c.Sections = d.SectionList()
-		c.SetSectionLoader(nil)
+		c.SetSectionLoader(nil, nil)
 		out[i] = &c
 	}
 	return out

@@ -705,11 +705,17 @@ func (r *snapReader) doc() *handbook.Document {
 	// checks them and moves past them, and the document decodes them
 	// from the same bytes when asked.
 	at := r.pos
-	if r.sections(false) != nil && r.err == nil {
+	if r.sections(nil, false) != nil && r.err == nil {
 		lazy := snapReader{meta: r.meta, blob: r.blob, short: r.short, pos: at}
 		d.SetSectionLoader(func() []handbook.Section {
 			q := lazy
-			return q.sections(true)
+			return q.sections(func(string) bool { return true }, false)
+		}, func(anchor string) (handbook.Section, bool) {
+			q := lazy
+			if found := q.sections(func(a string) bool { return a == anchor }, true); len(found) > 0 {
+				return found[0], true
+			}
+			return handbook.Section{}, false
 		})
 	}
 	d.Hash = r.str()
@@ -717,33 +723,40 @@ func (r *snapReader) doc() *handbook.Document {
 	return d
 }
 
-// sections reads a document's section list. With keep false it only
-// checks the records and moves past them, allocating nothing, and returns
-// an empty non-nil slice for a non-nil list; with keep it decodes them.
-func (r *snapReader) sections(keep bool) []handbook.Section {
+// sections reads a document's section list and returns those whose anchor
+// keep accepts, decoded, stopping at the first with first set. With keep
+// nil it only checks the records and moves past them, allocating nothing,
+// and returns an empty non-nil slice for a non-nil list.
+func (r *snapReader) sections(keep func(anchor string) bool, first bool) []handbook.Section {
 	n := r.count()
 	if n == 0 {
 		return nil
 	}
 	out := []handbook.Section{}
-	if keep {
-		out = make([]handbook.Section, 0, n-1)
-	}
 	for range n - 1 {
 		var s handbook.Section
 		s.Kind = handbook.SectionKind(r.str())
-		s.Anchor, s.Number, s.Title, s.Heading, s.Parent = r.str(), r.str(), r.str(), r.str(), r.str()
-		if keep {
-			s.Path = r.strs()
-		} else if m := r.count(); m > 1 {
-			for range m - 1 {
+		s.Anchor = r.str()
+		if keep == nil || !keep(s.Anchor) {
+			r.str()
+			r.str()
+			r.str()
+			r.str()
+			for range max(r.count()-1, 0) {
 				r.str()
 			}
+			r.str()
+			r.str()
+			r.n()
+			continue
 		}
+		s.Number, s.Title, s.Heading, s.Parent = r.str(), r.str(), r.str(), r.str()
+		s.Path = r.strs()
 		s.Text, s.HTML = r.str(), r.str()
 		s.Line = r.n()
-		if keep {
-			out = append(out, s)
+		out = append(out, s)
+		if first {
+			break
 		}
 	}
 	return out
