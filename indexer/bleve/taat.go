@@ -53,6 +53,10 @@ type accum struct {
 	docs     []docAccum
 	touched  []uint32 // documents with sum > 0
 	touchedM []uint32 // documents with termSum > 0
+	// decoded holds, per segment, the postings decoded for the search (see
+	// decoder): kept with the slot, their arrays were a third of the bytes
+	// a search allocated at 100k chunks.
+	decoded []postings
 }
 
 // docAccum is one document's accumulators, side by side: the walk jumps
@@ -188,7 +192,10 @@ func (x *Index) termAtATime(ctx context.Context, specs []matchSpec, must, mustNo
 		return d, nil
 	}
 	lists := make([]*postings, len(segs))
-	dec := decoder{tmp: make([]postings, len(segs))}
+	if len(a.decoded) < len(segs) {
+		a.decoded = append(a.decoded, make([]postings, len(segs)-len(a.decoded))...)
+	}
+	dec := decoder{tmp: a.decoded[:len(segs)]}
 	for mi, spec := range specs {
 		if mi%8 == 0 && ctx.Err() != nil {
 			return nil, true, ctx.Err()
