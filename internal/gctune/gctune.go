@@ -1,9 +1,9 @@
 // Package gctune sets the garbage collector the way the search server runs
 // it, so that benchmarks measure what `handbook serve` does.
 //
-// A search allocates a few megabytes (bleve's searchers and document
-// matches, stored fields of the candidates) and keeps almost nothing; the
-// live heap of a server is mostly the loaded content. With Go's default
+// A search allocates well under a megabyte (its candidates' records,
+// postings, the response) and keeps nothing; the live heap of a server is
+// mostly the loaded content and the postings cache. With Go's default
 // GOGC=100 and a small live heap the collector runs every few searches and
 // took about a third of the CPU time of a search on the built-in content
 // (docs/BENCHMARKS.md). GOGC=400 lets the heap grow to five times the live
