@@ -29,7 +29,7 @@ var _ handbook.KeywordIndex = (*Index)(nil)
 type Index struct {
 	idx  bleve.Index
 	path string
-	// texts holds the chunks' text and folded text (texts.go).
+	// texts holds the chunks' hit records (texts.go).
 	texts *textStore
 	// bleveScoring sends questions through bleve's own query execution
 	// instead of termAtATime (tests compare the two).

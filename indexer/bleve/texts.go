@@ -18,26 +18,29 @@ import (
 	"sotay/handbook"
 )
 
-// The chunks' text and folded text live in a file of their own next to the
-// bleve index, read with pread, not in bleve's stored fields.
+// The chunks' hit records live in a file of their own next to the bleve
+// index, read with pread, not in bleve's stored fields.
 //
 // Every search reads them for all its candidates (126 at 100,000 chunks):
 // the reranker compares the folded text with the question, snippets and
-// answers quote the text. As stored fields they were nine tenths of a
-// document's stored bytes, so each candidate meant decompressing a snappy
-// block of both, and the stored region of the segments (125 MiB at 100k
-// chunks) was mapped and became resident as searches touched it: a fifth
-// of a server's memory (docs/BENCHMARKS.md). Read from this file they cost
-// one read per candidate and sit in the page cache, which the system
-// reclaims under pressure, instead of in the process.
+// answers quote the text. As stored fields the text and folded text were
+// nine tenths of a document's stored bytes, so each candidate meant
+// decompressing a snappy block of both, and the stored region of the
+// segments (125 MiB at 100k chunks) was mapped and became resident as
+// searches touched it: a fifth of a server's memory (docs/BENCHMARKS.md).
+// Read from this file they cost one read per candidate and sit in the page
+// cache, which the system reclaims under pressure, instead of in the
+// process.
 //
-// The file only grows. Each record is the text then the folded text; a
-// chunk's bleve document keeps where its record is ("tx": offset, lengths
-// and CRC-32C), so bleve decides which records are live, and a replaced
-// chunk's old record is garbage until the next full rebuild writes a new
-// index directory. Records are written and synced before the bleve batch
-// that names them: a crash between the two leaves unnamed garbage, never a
-// document naming a record that is not there.
+// The file only grows. A record holds the chunk's id, what a hit shows and
+// the reranker reads, its text and folded text and its validity
+// (appendRecord); the chunk's bleve document stores where its record is
+// ("tx": offset, length and CRC-32C) and nothing else, so bleve decides
+// which records are live, and a replaced chunk's old record is garbage
+// until the next full rebuild writes a new index directory. Records are
+// written and synced before the bleve batch that names them: a crash
+// between the two leaves unnamed garbage, never a document naming a record
+// that is not there.
 const textsFile = "texts.dat"
 
 type textStore struct {
