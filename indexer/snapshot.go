@@ -737,26 +737,24 @@ func (r *snapReader) sections(keep func(anchor string) bool, first bool) []handb
 		var s handbook.Section
 		s.Kind = handbook.SectionKind(r.str())
 		s.Anchor = r.str()
-		if keep == nil || !keep(s.Anchor) {
-			r.str()
-			r.str()
-			r.str()
-			r.str()
+		want := keep != nil && keep(s.Anchor)
+		// Strings point into the blob; only the path allocates, so it
+		// alone is skipped for the sections not wanted.
+		s.Number, s.Title, s.Heading, s.Parent = r.str(), r.str(), r.str(), r.str()
+		if want {
+			s.Path = r.strs()
+		} else {
 			for range max(r.count()-1, 0) {
 				r.str()
 			}
-			r.str()
-			r.str()
-			r.n()
-			continue
 		}
-		s.Number, s.Title, s.Heading, s.Parent = r.str(), r.str(), r.str(), r.str()
-		s.Path = r.strs()
 		s.Text, s.HTML = r.str(), r.str()
 		s.Line = r.n()
-		out = append(out, s)
-		if first {
-			break
+		if want {
+			out = append(out, s)
+			if first {
+				break
+			}
 		}
 	}
 	return out
