@@ -2,6 +2,7 @@ package bleve
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -134,29 +136,51 @@ func appendRecord(b []byte, c *handbook.Chunk) []byte {
 	return binary.AppendUvarint(b, uint64(c.ValidTo.Int()))
 }
 
-// readAll reads the records at locs into one block and decodes them into
-// hits, whose strings point into the block. ids are the chunk ids bleve
-// gave; a record for another chunk is an error, never another chunk's text.
+// readGap is how far apart two records may lie and still be read by one
+// pread. A search reads its candidates' records (126 at 100k chunks); they
+// cluster, since the chunks of a document are written together and
+// candidates often share documents. At 100k synthetic chunks an 8 KiB gap
+// makes ~29 reads of ~290 KB out of 126 reads of 225 KB: each pread costs
+// ~6 µs of system time on these machines, copying the bytes between a few.
+const readGap = 8 << 10
+
+// readAll reads the records at locs and decodes them into hits, whose
+// strings point into the blocks read. ids are the chunk ids bleve gave; a
+// record for another chunk is an error, never another chunk's text.
 func (s *textStore) readAll(ids []string, locs []textLoc) ([]handbook.Hit, error) {
-	total := 0
-	for _, l := range locs {
-		total += l.n
+	order := make([]int, len(locs))
+	for i := range order {
+		order[i] = i
 	}
-	block := make([]byte, total)
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(locs[a].off, locs[b].off) })
 	hits := make([]handbook.Hit, len(locs))
-	at := 0
-	for i, l := range locs {
-		b := block[at : at+l.n]
-		at += l.n
-		if _, err := s.f.ReadAt(b, l.off); err != nil {
-			return nil, fmt.Errorf("read chunk text at %d: %w", l.off, err)
+	for start := 0; start < len(order); {
+		// One run of records whose gaps are under readGap.
+		lo := locs[order[start]].off
+		hi := lo + int64(locs[order[start]].n)
+		end := start + 1
+		for ; end < len(order); end++ {
+			l := locs[order[end]]
+			if l.off-hi > readGap || l.off+int64(l.n)-lo > maxRecord {
+				break
+			}
+			hi = max(hi, l.off+int64(l.n))
 		}
-		if crc32.Checksum(b, castagnoli) != l.crc {
-			return nil, fmt.Errorf("chunk text of %s at %d: checksum mismatch", ids[i], l.off)
+		block := make([]byte, hi-lo)
+		if _, err := s.f.ReadAt(block, lo); err != nil {
+			return nil, fmt.Errorf("read chunk texts at %d: %w", lo, err)
 		}
-		if err := decodeRecord(b, &hits[i]); err != nil || hits[i].ChunkID != ids[i] {
-			return nil, fmt.Errorf("chunk text of %s at %d: record of %q (%v)", ids[i], l.off, hits[i].ChunkID, err)
+		for _, i := range order[start:end] {
+			l := locs[i]
+			b := block[l.off-lo : l.off-lo+int64(l.n)]
+			if crc32.Checksum(b, castagnoli) != l.crc {
+				return nil, fmt.Errorf("chunk text of %s at %d: checksum mismatch", ids[i], l.off)
+			}
+			if err := decodeRecord(b, &hits[i]); err != nil || hits[i].ChunkID != ids[i] {
+				return nil, fmt.Errorf("chunk text of %s at %d: record of %q (%v)", ids[i], l.off, hits[i].ChunkID, err)
+			}
 		}
+		start = end
 	}
 	return hits, nil
 }

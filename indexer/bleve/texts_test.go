@@ -2,6 +2,7 @@ package bleve
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -216,5 +217,48 @@ func TestSplitNames(t *testing.T) {
 				t.Errorf("splitNames(%q): appending to the first name changed the others: %q", tc.in, got)
 			}
 		}
+	}
+}
+
+// TestReadAllRuns: records asked for in any order, some next to each other
+// (read together) and some far apart (read alone), each come back as their
+// own chunk in the order asked; a locator naming another chunk's record is
+// an error even when that record is read in the same run.
+func TestReadAllRuns(t *testing.T) {
+	s, err := openTexts(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var chunks []handbook.Chunk
+	for i := range 12 {
+		text := fmt.Sprintf("Đoạn %d về hộ tịch.", i)
+		if i%4 == 3 {
+			text += strings.Repeat(" Nội dung dài của một điều khoản.", 400) // > readGap
+		}
+		chunks = append(chunks, textChunk("guides/g", fmt.Sprint(i), text))
+	}
+	locs, err := s.appendAll(chunks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ask := []int{7, 0, 2, 11, 1, 5, 4, 9}
+	ids := make([]string, len(ask))
+	at := make([]textLoc, len(ask))
+	for i, c := range ask {
+		ids[i], at[i] = chunks[c].ID, locs[c]
+	}
+	hits, err := s.readAll(ids, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range ask {
+		if hits[i].ChunkID != chunks[c].ID || hits[i].Text != chunks[c].Text {
+			t.Errorf("hit %d: %s %.30q, want %s %.30q", i, hits[i].ChunkID, hits[i].Text, chunks[c].ID, chunks[c].Text)
+		}
+	}
+	at[1] = locs[1] // chunk 0 asked for, chunk 1's record named: both in one run
+	if _, err := s.readAll(ids, at); err == nil || !strings.Contains(err.Error(), chunks[1].ID) {
+		t.Errorf("misplaced locator: error %v, want one naming the record read", err)
 	}
 }
