@@ -49,9 +49,10 @@ func (m matchSpec) query() query.Query { return match(m.field, m.analyzer, m.tex
 // accum holds the per-document accumulators of one search: as long as the
 // index, so they are reused, never allocated per search.
 type accum struct {
-	docs     []docAccum
-	touched  []uint32 // documents with sum > 0
-	touchedM []uint32 // documents with termSum > 0
+	docs    []docAccum
+	touched []uint32 // documents with gen > 0
+	// nt holds, per match query (numbered from 1), how many terms it has.
+	nt []float64
 	// decoded holds, per segment, the postings decoded for the search (see
 	// decoder): kept with the slot, their arrays were a third of the bytes
 	// a search allocated at 100k chunks.
@@ -62,11 +63,24 @@ type accum struct {
 // from document to document, and with one array per counter each visit
 // missed the cache up to four times (a third of a search's CPU at 100k
 // chunks was these loads); together they share a cache line.
+//
+// termSum and termCnt belong to match query gen. They are folded into sum
+// when a later match query first reaches the document, or at the end: a
+// pass over every document the match query reached, after each match
+// query, cost as much as the walk's own loop (docs/BENCHMARKS.md).
 type docAccum struct {
-	termSum float64 // the current match query's sum
-	sum     float64 // the sum over match queries
-	termCnt uint16  // the current match query's terms found
-	cnt     uint16  // match queries matched
+	termSum float64 // match query gen's sum
+	sum     float64 // the sum over earlier match queries
+	termCnt uint16  // match query gen's terms found
+	cnt     uint16  // earlier match queries matched
+	gen     uint32  // the last match query that reached the document; 0: none
+}
+
+// fold adds the pending match query's share to sum.
+func (d *docAccum) fold(nt []float64) {
+	d.sum += d.termSum * float64(d.termCnt) / nt[d.gen]
+	d.cnt++
+	d.termSum, d.termCnt = 0, 0
 }
 
 // scoringSlots bounds how many searches score at once and keeps their
@@ -105,10 +119,6 @@ func getAccum(ctx context.Context, n int) (*accum, error) {
 // release zeroes what the search touched and gives the slot back, also
 // after a search that stopped on an error halfway through a match query.
 func (a *accum) release() {
-	for _, d := range a.touchedM {
-		a.docs[d].termSum, a.docs[d].termCnt = 0, 0
-	}
-	a.touchedM = a.touchedM[:0]
 	for _, d := range a.touched {
 		a.docs[d] = docAccum{}
 	}
@@ -195,6 +205,7 @@ func (x *Index) termAtATime(ctx context.Context, specs []matchSpec, must, mustNo
 		a.decoded = append(a.decoded, make([]postings, len(segs)-len(a.decoded))...)
 	}
 	dec := decoder{tmp: a.decoded[:len(segs)]}
+	a.nt = append(a.nt[:0], 0)
 	for mi, spec := range specs {
 		if mi%8 == 0 && ctx.Err() != nil {
 			return nil, true, ctx.Err()
@@ -204,9 +215,8 @@ func (x *Index) termAtATime(ctx context.Context, specs []matchSpec, must, mustNo
 			return nil, true, fmt.Errorf("unknown analyzer %q", spec.analyzer)
 		}
 		tokens := an.Analyze([]byte(spec.text))
-		if len(tokens) == 0 {
-			continue
-		}
+		gen := uint32(len(a.nt))
+		a.nt = append(a.nt, float64(len(tokens)))
 		for _, tok := range tokens {
 			var df uint64
 			for i, s := range segs {
@@ -227,25 +237,21 @@ func (x *Index) termAtATime(ctx context.Context, specs []matchSpec, must, mustNo
 				for j, n := range p.docs {
 					d := off + n
 					acc := &a.docs[d]
-					if acc.termCnt == 0 {
-						a.touchedM = append(a.touchedM, d)
+					c := sqrtFreq(uint64(p.freqs[j])) * float64(p.norms[j]) * w
+					if acc.gen == gen {
+						acc.termSum += c
+						acc.termCnt++
+						continue
 					}
-					acc.termSum += sqrtFreq(uint64(p.freqs[j])) * float64(p.norms[j]) * w
-					acc.termCnt++
+					if acc.gen == 0 {
+						a.touched = append(a.touched, d)
+					} else {
+						acc.fold(a.nt)
+					}
+					acc.gen, acc.termSum, acc.termCnt = gen, c, 1
 				}
 			}
 		}
-		nt := float64(len(tokens))
-		for _, d := range a.touchedM {
-			acc := &a.docs[d]
-			if acc.cnt == 0 {
-				a.touched = append(a.touched, d)
-			}
-			acc.sum += acc.termSum * float64(acc.termCnt) / nt
-			acc.cnt++
-			acc.termSum, acc.termCnt = 0, 0
-		}
-		a.touchedM = a.touchedM[:0]
 	}
 
 	nm := float64(len(specs))
@@ -259,7 +265,9 @@ func (x *Index) termAtATime(ctx context.Context, specs []matchSpec, must, mustNo
 		if skip != nil && skip[d/64]&(1<<(d%64)) != 0 {
 			continue
 		}
-		s := scored{num: uint64(d), score: a.docs[d].sum * float64(a.docs[d].cnt) / nm}
+		acc := &a.docs[d]
+		acc.fold(a.nt)
+		s := scored{num: uint64(d), score: acc.sum * float64(acc.cnt) / nm}
 		if len(best) == k && !worse(best[0], s) {
 			continue
 		}
