@@ -287,19 +287,11 @@ func (x *Index) DeleteDocument(ctx context.Context, docID string) error {
 // are named mappings of one path ("text"), so without it every path was
 // analysed with the default (folded unigram) analyzer and the bigram and
 // exact fields never matched.
-func match(field, analyzer, text string, boost float64) query.Query {
-	m := query.NewMatchQuery(text)
-	m.SetField(field)
-	m.Analyzer = analyzer
-	m.SetBoost(boost)
-	return m
-}
-
 // textQuery builds the disjunction of match paths for one phrase: its folded
 // syllables, their bigrams and, when given, the syllables as typed. Common
 // syllables (handbook.Query.Common) are left out of the single-syllable
 // paths while the phrase keeps a rarer syllable or a bigram to match on.
-func textQuery(exact, folded []string, common map[string]bool, weight float64) []matchSpec {
+func (x *Index) textQuery(exact, folded []string, common map[string]bool, weight float64) ([]matchSpec, error) {
 	multi := len(folded) > 1
 	keepF, keepE := folded, exact
 	if len(common) > 0 {
@@ -317,20 +309,41 @@ func textQuery(exact, folded []string, common map[string]bool, weight float64) [
 			keepF, keepE = folded, exact
 		}
 	}
+	// Each path's text is analysed once, for all four fields.
+	var paths []matchSpec
+	for _, p := range []struct {
+		analyzer string
+		words    []string
+		use      bool
+	}{{FoldAnalyzer, keepF, len(keepF) > 0}, {BigramAnalyzer, folded, multi}, {ExactAnalyzer, keepE, len(keepE) > 0}} {
+		if !p.use {
+			continue
+		}
+		an := x.idx.Mapping().AnalyzerNamed(p.analyzer)
+		if an == nil {
+			return nil, fmt.Errorf("unknown analyzer %q", p.analyzer)
+		}
+		var terms []string
+		for _, tok := range an.Analyze([]byte(strings.Join(p.words, " "))) {
+			terms = append(terms, string(tok.Term))
+		}
+		paths = append(paths, matchSpec{analyzer: p.analyzer, terms: terms})
+	}
 	var qs []matchSpec
 	for _, fb := range fieldBoosts {
-		field, b := fb.field, fb.boosts
-		if len(keepF) > 0 {
-			qs = append(qs, matchSpec{field + "_fold", FoldAnalyzer, strings.Join(keepF, " "), b.fold * weight})
-		}
-		if multi {
-			qs = append(qs, matchSpec{field + "_bigram", BigramAnalyzer, strings.Join(folded, " "), b.bigram * weight})
-		}
-		if len(keepE) > 0 {
-			qs = append(qs, matchSpec{field + "_exact", ExactAnalyzer, strings.Join(keepE, " "), b.exact * weight})
+		for _, p := range paths {
+			switch p.analyzer {
+			case FoldAnalyzer:
+				p.field, p.boost = fb.field+"_fold", fb.fold*weight
+			case BigramAnalyzer:
+				p.field, p.boost = fb.field+"_bigram", fb.bigram*weight
+			default:
+				p.field, p.boost = fb.field+"_exact", fb.exact*weight
+			}
+			qs = append(qs, p)
 		}
 	}
-	return qs
+	return qs, nil
 }
 
 func filterQueries(f handbook.Filter) (must, mustNot []query.Query) {
@@ -387,20 +400,26 @@ func (x *Index) Search(ctx context.Context, q handbook.Query, f handbook.Filter,
 	if handbook.HasDiacritics(strings.Join(q.Exact, "")) {
 		exact = q.Exact
 	}
-	should := textQuery(exact, q.Terms, q.Common, 1)
+	should, err := x.textQuery(exact, q.Terms, q.Common, 1)
+	if err != nil {
+		return nil, err
+	}
 	// k expansions together weigh like √k of them, not k: one synonym
 	// ("CCCD" → "căn cước công dân") keeps its full weight, while a word
 	// with many one-way expansions ("cấp huyện" → "cấp xã", "cấp tỉnh",
 	// …) no longer outweighs the rest of the question.
 	w := expansionWeight / math.Sqrt(float64(max(len(q.Expansions), 1)))
 	for _, e := range q.Expansions {
-		should = append(should, textQuery(nil, handbook.FoldedSyllables(e), q.Common, w)...)
+		more, err := x.textQuery(nil, handbook.FoldedSyllables(e), q.Common, w)
+		if err != nil {
+			return nil, err
+		}
+		should = append(should, more...)
 	}
 	must, mustNot := filterQueries(f)
 	var (
 		res *bleve.SearchResult
 		ok  bool
-		err error
 	)
 	if !x.bleveScoring {
 		if res, ok, err = x.searchTermAtATime(ctx, should, must, mustNot, k); err != nil {

@@ -37,14 +37,33 @@ import (
 // and the reranker divides by the best score anyway. TestTermAtATime checks
 // the ranking against bleve's own on the same index.
 
-// matchSpec is one match query: text analysed with analyzer, matched on
-// field with boost.
+// matchSpec is one match query: the terms analyzer made of a text, in
+// order and with repeats, each matched on field with boost.
 type matchSpec struct {
-	field, analyzer, text string
-	boost                 float64
+	field, analyzer string
+	terms           []string
+	boost           float64
 }
 
-func (m matchSpec) query() query.Query { return match(m.field, m.analyzer, m.text, m.boost) }
+// query is the match query as bleve's MatchQuery (operator OR) builds it
+// from the text: a disjunction of at least one of the terms, with the boost
+// on each term and on the disjunction; no terms match nothing.
+func (m matchSpec) query() query.Query {
+	if len(m.terms) == 0 {
+		return query.NewMatchNoneQuery()
+	}
+	tqs := make([]query.Query, len(m.terms))
+	for i, t := range m.terms {
+		tq := query.NewTermQuery(t)
+		tq.SetField(m.field)
+		tq.SetBoost(m.boost)
+		tqs[i] = tq
+	}
+	d := query.NewDisjunctionQuery(tqs)
+	d.SetMin(1)
+	d.SetBoost(m.boost)
+	return d
+}
 
 // accum holds the per-document accumulators of one search: as long as the
 // index, so they are reused, never allocated per search.
@@ -183,7 +202,6 @@ func (x *Index) termAtATime(ctx context.Context, specs []matchSpec, must, mustNo
 		return nil, true, err
 	}
 
-	m := x.idx.Mapping()
 	dicts := map[string][]segment.TermDictionary{}
 	dict := func(field string) ([]segment.TermDictionary, error) {
 		if d, ok := dicts[field]; ok {
@@ -210,19 +228,17 @@ func (x *Index) termAtATime(ctx context.Context, specs []matchSpec, must, mustNo
 		if mi%8 == 0 && ctx.Err() != nil {
 			return nil, true, ctx.Err()
 		}
-		an := m.AnalyzerNamed(spec.analyzer)
-		if an == nil {
-			return nil, true, fmt.Errorf("unknown analyzer %q", spec.analyzer)
+		if len(spec.terms) == 0 {
+			continue
 		}
-		tokens := an.Analyze([]byte(spec.text))
 		gen := uint32(len(a.nt))
-		a.nt = append(a.nt, float64(len(tokens)))
-		for _, tok := range tokens {
+		a.nt = append(a.nt, float64(len(spec.terms)))
+		for _, term := range spec.terms {
 			var df uint64
 			for i, s := range segs {
-				p, err := x.postingsOf(s, spec.field, string(tok.Term), dict, i, &dec)
+				p, err := x.postingsOf(s, spec.field, term, dict, i, &dec)
 				if err != nil {
-					return nil, true, fmt.Errorf("postings %s:%s: %w", spec.field, tok.Term, err)
+					return nil, true, fmt.Errorf("postings %s:%s: %w", spec.field, term, err)
 				}
 				lists[i] = p
 				df += p.df
