@@ -29,6 +29,7 @@ var (
 	benchCorpusFlag = flag.String("bench.corpus", "", "corpus directory from `handbook bench gen` (default: generate 10k chunks)")
 	benchDataFlag   = flag.String("bench.data", "", "data directory holding (or receiving) the corpus index")
 	benchPostings   = flag.Int("bench.postings-mb", -1, "postings cache in MiB (0: none; -1: the default)")
+	benchCandidates = flag.Int("bench.candidates", 0, "lexical candidates the reranker sees (0: handbook.DefaultCandidates)")
 )
 
 type benchFixture struct {
@@ -84,7 +85,7 @@ func searchFixture(b *testing.B) *benchFixture {
 		if _, searchErr = m.Sync(b.Context(), lib, false); searchErr != nil {
 			return
 		}
-		f.retriever = &handbook.Retriever{Keyword: m}
+		f.retriever = &handbook.Retriever{Keyword: m, Candidates: *benchCandidates}
 		f.retriever.SetAnalyzer(handbook.NewAnalyzer(lib))
 		f.close = func() {
 			m.Close()
