@@ -17,8 +17,6 @@ import (
 	"github.com/blevesearch/bleve/v2/index/scorch/mergeplan"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search/query"
-	index "github.com/blevesearch/bleve_index_api"
-	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
 
 // MappingVersion changes whenever the mapping or analysis changes; an index
@@ -42,6 +40,9 @@ type Index struct {
 	// skips keeps the documents each filter excludes in the current
 	// snapshot (termAtATime).
 	skips skipCache
+	// dfs keeps the document frequencies of bigram terms in the current
+	// snapshot, for the common-bigram rule (commonLimit).
+	dfs dfCache
 }
 
 // Boosts of the match paths per field. Measured on the project's gold set
@@ -361,18 +362,17 @@ func (x *Index) textQuery(exact, folded []string, common map[string]bool, weight
 // as before (docs/BENCHMARKS.md).
 const commonBigramShare = 0.05
 
+// commonLimit is how many of n chunks a bigram may be on and not be common.
+func commonLimit(n uint64) float64 {
+	return max(commonBigramShare*float64(n), handbook.DefaultCommonMinDF)
+}
+
 // dropCommonBigrams returns specs without their bigram match queries'
-// common terms (commonBigramShare); a match query left with none goes. A
-// question whose terms would all go keeps them.
+// common terms (commonLimit); a match query left with none goes. A
+// question whose terms would all go keeps them. termAtATime drops them as
+// it walks, from the postings it reads anyway; this is for bleve's query,
+// which must rank alike.
 func (x *Index) dropCommonBigrams(ctx context.Context, specs []matchSpec) ([]matchSpec, error) {
-	n, err := x.idx.DocCount()
-	if err != nil {
-		return nil, err
-	}
-	limit := max(commonBigramShare*float64(n), handbook.DefaultCommonMinDF)
-	if float64(n) <= limit {
-		return specs, nil // no term can be on more chunks than there are
-	}
 	adv, err := x.idx.Advanced()
 	if err != nil {
 		return nil, err
@@ -382,7 +382,14 @@ func (x *Index) dropCommonBigrams(ctx context.Context, specs []matchSpec) ([]mat
 		return nil, err
 	}
 	defer r.Close()
-	count := x.termCounter(r)
+	n, err := r.DocCount()
+	if err != nil {
+		return nil, err
+	}
+	limit := commonLimit(n)
+	if float64(n) <= limit {
+		return specs, nil // no term can be on more chunks than there are
+	}
 	out := make([]matchSpec, 0, len(specs))
 	left := 0
 	for _, s := range specs {
@@ -393,10 +400,12 @@ func (x *Index) dropCommonBigrams(ctx context.Context, specs []matchSpec) ([]mat
 		}
 		var terms []string
 		for _, t := range s.terms {
-			df, err := count(ctx, s.field, t)
+			tfr, err := r.TermFieldReader(ctx, []byte(t), s.field, false, false, false)
 			if err != nil {
 				return nil, fmt.Errorf("term %s:%s: %w", s.field, t, err)
 			}
+			df := tfr.Count()
+			tfr.Close()
 			if float64(df) <= limit {
 				terms = append(terms, t)
 			}
@@ -412,45 +421,6 @@ func (x *Index) dropCommonBigrams(ctx context.Context, specs []matchSpec) ([]mat
 		return specs, nil
 	}
 	return out, nil
-}
-
-// termCounter returns a function counting the live documents of r with a
-// term in a field. On a scorch snapshot it takes the count of a cached
-// postings list, or of the segment's list without decoding it: through
-// bleve's TermFieldReader each count allocated a reader per segment.
-func (x *Index) termCounter(r index.IndexReader) func(ctx context.Context, field, term string) (uint64, error) {
-	snap, ok := r.(*scorch.IndexSnapshot)
-	if !ok {
-		return func(ctx context.Context, field, term string) (uint64, error) {
-			tfr, err := r.TermFieldReader(ctx, []byte(term), field, false, false, false)
-			if err != nil {
-				return 0, err
-			}
-			defer tfr.Close()
-			return tfr.Count(), nil
-		}
-	}
-	segs := snap.Segments()
-	var pl segment.PostingsList
-	return func(_ context.Context, field, term string) (uint64, error) {
-		var n uint64
-		for _, s := range segs {
-			del := s.Deleted()
-			if p := x.postings.peek(postingsKey{s.Segment(), field, term}); p != nil && p.del == del {
-				n += p.df
-				continue
-			}
-			d, err := s.Segment().Dictionary(field)
-			if err != nil {
-				return 0, err
-			}
-			if pl, err = d.PostingsList([]byte(term), del, pl); err != nil {
-				return 0, err
-			}
-			n += pl.Count()
-		}
-		return n, nil
-	}
 }
 
 func filterQueries(f handbook.Filter) (must, mustNot []query.Query) {
@@ -522,9 +492,6 @@ func (x *Index) Search(ctx context.Context, q handbook.Query, f handbook.Filter,
 			return nil, err
 		}
 		should = append(should, more...)
-	}
-	if should, err = x.dropCommonBigrams(ctx, should); err != nil {
-		return nil, err
 	}
 	must, mustNot := filterQueries(f)
 	var (
@@ -598,6 +565,10 @@ var hitFields = []string{"tx"}
 // searchBleve runs the question as one bleve query: the reference that
 // termAtATime computes faster, and the path for indexes that are not scorch.
 func (x *Index) searchBleve(ctx context.Context, should []matchSpec, must, mustNot []query.Query, k int) (*bleve.SearchResult, error) {
+	should, err := x.dropCommonBigrams(ctx, should)
+	if err != nil {
+		return nil, err
+	}
 	qs := make([]query.Query, len(should))
 	for i, s := range should {
 		qs[i] = s.query()

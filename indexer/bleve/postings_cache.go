@@ -90,20 +90,6 @@ func (c *postingsCache) get(k postingsKey) *postings {
 	return e.Value.(*postingsEntry).val
 }
 
-// peek returns the entry for k, if any, as it is: not counted as a hit or
-// a miss, nor moved up the LRU order.
-func (c *postingsCache) peek(k postingsKey) *postings {
-	if c == nil {
-		return nil
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if e, ok := c.items[k]; ok {
-		return e.Value.(*postingsEntry).val
-	}
-	return nil
-}
-
 // put adds p unless it is larger than the whole cache, evicting the least
 // recently used entries to make room.
 func (c *postingsCache) put(k postingsKey, p *postings) {

@@ -223,54 +223,87 @@ func (x *Index) termAtATime(ctx context.Context, specs []matchSpec, must, mustNo
 		a.decoded = append(a.decoded, make([]postings, len(segs)-len(a.decoded))...)
 	}
 	dec := decoder{tmp: a.decoded[:len(segs)]}
-	a.nt = append(a.nt[:0], 0)
-	for mi, spec := range specs {
-		if mi%8 == 0 && ctx.Err() != nil {
-			return nil, true, ctx.Err()
-		}
-		if len(spec.terms) == 0 {
-			continue
-		}
-		gen := uint32(len(a.nt))
-		a.nt = append(a.nt, float64(len(spec.terms)))
-		for _, term := range spec.terms {
-			var df uint64
-			for i, s := range segs {
-				p, err := x.postingsOf(s, spec.field, term, dict, i, &dec)
-				if err != nil {
-					return nil, true, fmt.Errorf("postings %s:%s: %w", spec.field, term, err)
-				}
-				lists[i] = p
-				df += p.df
+	// Common bigrams leave their match queries (commonLimit); should that
+	// leave the question no term at all, it is walked again with them.
+	limit := commonLimit(docTotal)
+	var gone int // match queries left with no term
+	for dropping := true; ; dropping = false {
+		a.nt = append(a.nt[:0], 0)
+		kept, dropped := 0, 0
+		gone = 0
+		for mi, spec := range specs {
+			if mi%8 == 0 && ctx.Err() != nil {
+				return nil, true, ctx.Err()
 			}
-			if df == 0 {
+			if len(spec.terms) == 0 {
 				continue
 			}
-			idf := 1 + math.Log(float64(docTotal)/float64(df+1))
-			w := spec.boost * idf * idf
-			for i, p := range lists {
-				off := uint32(offsets[i])
-				for j, n := range p.docs {
-					d := off + n
-					acc := &a.docs[d]
-					c := sqrtFreq(uint64(p.freqs[j])) * float64(p.norms[j]) * w
-					if acc.gen == gen {
-						acc.termSum += c
-						acc.termCnt++
+			gen := uint32(len(a.nt))
+			a.nt = append(a.nt, 0)
+			n := 0 // the terms the match query keeps
+			for _, term := range spec.terms {
+				if dropping && spec.analyzer == BigramAnalyzer && limit < float64(docTotal) {
+					// Counted without reading the postings: a common
+					// list is long, and decoding it (then caching it,
+					// evicting others) only to leave it out cost more
+					// than the walk saved.
+					df, err := x.termDF(snap, spec.field, term, dict)
+					if err != nil {
+						return nil, true, fmt.Errorf("postings %s:%s: %w", spec.field, term, err)
+					}
+					if float64(df) > limit {
+						dropped++
 						continue
 					}
-					if acc.gen == 0 {
-						a.touched = append(a.touched, d)
-					} else {
-						acc.fold(a.nt)
+				}
+				var df uint64
+				for i, s := range segs {
+					p, err := x.postingsOf(s, spec.field, term, dict, i, &dec)
+					if err != nil {
+						return nil, true, fmt.Errorf("postings %s:%s: %w", spec.field, term, err)
 					}
-					acc.gen, acc.termSum, acc.termCnt = gen, c, 1
+					lists[i] = p
+					df += p.df
+				}
+				n++
+				if df == 0 {
+					continue
+				}
+				idf := 1 + math.Log(float64(docTotal)/float64(df+1))
+				w := spec.boost * idf * idf
+				for i, p := range lists {
+					off := uint32(offsets[i])
+					for j, n := range p.docs {
+						d := off + n
+						acc := &a.docs[d]
+						c := sqrtFreq(uint64(p.freqs[j])) * float64(p.norms[j]) * w
+						if acc.gen == gen {
+							acc.termSum += c
+							acc.termCnt++
+							continue
+						}
+						if acc.gen == 0 {
+							a.touched = append(a.touched, d)
+						} else {
+							acc.fold(a.nt)
+						}
+						acc.gen, acc.termSum, acc.termCnt = gen, c, 1
+					}
 				}
 			}
+			// Folds of this match query come after its last term.
+			a.nt[gen] = float64(n)
+			if n == 0 {
+				gone++
+			}
+			kept += n
+		}
+		if kept > 0 || dropped == 0 {
+			break
 		}
 	}
 
-	nm := float64(len(specs))
+	nm := float64(len(specs) - gone)
 	best := make([]scored, 0, k+1)
 	// worse orders by score, then by document number as bleve's collector
 	// does: of equal scores the earlier document comes first.
@@ -528,6 +561,64 @@ func (c *skipCache) put(snap *scorch.IndexSnapshot, key string, bits []uint64) {
 		c.snap, c.sets = snap, map[string][]uint64{}
 	}
 	c.sets[key] = bits
+}
+
+// termDF counts the live documents of snap with term in field, from the
+// segments' dictionaries without reading the postings, or as counted
+// before for the same snapshot.
+func (x *Index) termDF(snap *scorch.IndexSnapshot, field, term string, dict func(string) ([]segment.TermDictionary, error)) (uint64, error) {
+	key := dfKey{field, term}
+	if df, ok := x.dfs.get(snap, key); ok {
+		return df, nil
+	}
+	ds, err := dict(field)
+	if err != nil {
+		return 0, err
+	}
+	var df uint64
+	for i, s := range snap.Segments() {
+		pl, err := ds[i].PostingsList([]byte(term), s.Deleted(), nil)
+		if err != nil {
+			return 0, err
+		}
+		df += pl.Count()
+	}
+	x.dfs.put(snap, key, df)
+	return df, nil
+}
+
+// dfCache keeps document frequencies of terms for one snapshot. Counting
+// a question's bigrams in every segment's dictionary, to tell the common
+// ones, was a tenth of a loaded server's CPU; questions share their
+// bigrams.
+type dfCache struct {
+	mu   sync.Mutex
+	snap *scorch.IndexSnapshot
+	df   map[dfKey]uint64
+}
+
+type dfKey struct{ field, term string }
+
+// maxDFTerms bounds the terms kept for one snapshot (some 100 bytes each).
+const maxDFTerms = 16384
+
+func (c *dfCache) get(snap *scorch.IndexSnapshot, k dfKey) (uint64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.snap != snap {
+		return 0, false
+	}
+	df, ok := c.df[k]
+	return df, ok
+}
+
+func (c *dfCache) put(snap *scorch.IndexSnapshot, k dfKey, df uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.snap != snap || len(c.df) >= maxDFTerms {
+		c.snap, c.df = snap, map[dfKey]uint64{}
+	}
+	c.df[k] = df
 }
 
 func segmentOf(offsets []uint64, n uint64) int {
