@@ -13,6 +13,10 @@ import (
 type Thesaurus struct {
 	entries []thesaurusEntry
 	maxLen  int
+	// byFirst lists the entries by their first folded syllable: Expand
+	// looks up each of the query's syllables there instead of trying every
+	// entry at every position (5% of a loaded server's CPU).
+	byFirst map[string][]int32
 }
 
 type thesaurusEntry struct {
@@ -42,6 +46,10 @@ func (t *Thesaurus) Add(key string, phrases ...string) {
 	if len(e.expand) == 0 {
 		return
 	}
+	if t.byFirst == nil {
+		t.byFirst = map[string][]int32{}
+	}
+	t.byFirst[e.folded[0]] = append(t.byFirst[e.folded[0]], int32(len(t.entries)))
 	t.entries = append(t.entries, e)
 	t.maxLen = max(t.maxLen, len(e.folded))
 }
@@ -69,13 +77,19 @@ func (t *Thesaurus) Expand(exact, folded []string) []string {
 	if t == nil {
 		return nil
 	}
+	var hit []int32
+	for i, f := range folded {
+		for _, ei := range t.byFirst[f] {
+			if t.entries[ei].matchesAt(exact, folded, i) {
+				hit = append(hit, ei)
+			}
+		}
+	}
+	slices.Sort(hit)
 	var out []string
 	seen := map[string]bool{}
-	for _, e := range t.entries {
-		if !e.matches(exact, folded) {
-			continue
-		}
-		for _, p := range e.expand {
+	for _, ei := range slices.Compact(hit) {
+		for _, p := range t.entries[ei].expand {
 			if k := Fold(p); !seen[k] {
 				seen[k] = true
 				out = append(out, p)
@@ -85,16 +99,12 @@ func (t *Thesaurus) Expand(exact, folded []string) []string {
 	return out
 }
 
-func (e *thesaurusEntry) matches(exact, folded []string) bool {
+// matchesAt reports whether the entry's syllables start at position i of
+// the query.
+func (e *thesaurusEntry) matchesAt(exact, folded []string, i int) bool {
 	n := len(e.folded)
-	for i := 0; i+n <= len(folded); i++ {
-		if !slices.Equal(folded[i:i+n], e.folded) {
-			continue
-		}
-		if e.marked && HasDiacritics(strings.Join(exact[i:i+n], "")) && !slices.Equal(exact[i:i+n], e.exact) {
-			continue
-		}
-		return true
+	if i+n > len(folded) || !slices.Equal(folded[i:i+n], e.folded) {
+		return false
 	}
-	return false
+	return !e.marked || !HasDiacritics(strings.Join(exact[i:i+n], "")) || slices.Equal(exact[i:i+n], e.exact)
 }
