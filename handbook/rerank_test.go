@@ -2,6 +2,7 @@ package handbook
 
 import (
 	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -130,6 +131,31 @@ func TestTitleCoverageMatchesFoldedSyllables(t *testing.T) {
 		}
 		if got != want {
 			t.Errorf("titleCoverage(%q) = %v, want %v", title, got, want)
+		}
+	}
+}
+
+func TestSplitNames(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want [][]string
+	}{
+		{"", nil},
+		{" \n ", nil},
+		{"dang ky khai sinh", [][]string{{"dang", "ky", "khai", "sinh"}}},
+		{"dang ky\n\nkhai  sinh \nx", [][]string{{"dang", "ky"}, {"khai", "sinh"}, {"x"}}},
+	} {
+		got := splitNames(tc.in)
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("splitNames(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+		// A name's syllables end where the next name's begin: appending to
+		// one must not overwrite another.
+		if len(got) > 1 {
+			_ = append(got[0], "them")
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("splitNames(%q): appending to the first name changed the others: %q", tc.in, got)
+			}
 		}
 	}
 }

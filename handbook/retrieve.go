@@ -471,7 +471,7 @@ func nameMatch(q Query, h *Hit) float64 {
 	if h.Kind == KindRegulation {
 		return 0 // every article shares the law's name
 	}
-	names := h.Names
+	names := splitNames(h.Names)
 	if names == nil {
 		names = [][]string{FoldedSyllables(h.Title)}
 	}
@@ -490,6 +490,27 @@ func nameMatch(q Query, h *Hit) float64 {
 		}
 	}
 	return best
+}
+
+// splitNames splits Hit.Names into each name's syllables, nil when there
+// are none. All names share one array of syllables: two allocations where
+// splitting by line and then by field made one per name and more.
+func splitNames(s string) [][]string {
+	if strings.TrimSpace(s) == "" {
+		return nil
+	}
+	out := make([][]string, 0, strings.Count(s, "\n")+1)
+	all := make([]string, 0, strings.Count(s, " ")+strings.Count(s, "\n")+1)
+	for n := range strings.SplitSeq(s, "\n") {
+		start := len(all)
+		for f := range strings.FieldsSeq(n) {
+			all = append(all, f)
+		}
+		if len(all) > start {
+			out = append(out, all[start:len(all):len(all)])
+		}
+	}
+	return out
 }
 
 // refMatch rewards hits in a text the question names by number, and the

@@ -530,34 +530,13 @@ func (x *Index) Search(ctx context.Context, q handbook.Query, f handbook.Filter,
 	return hits, nil
 }
 
+// foldNames is what Hit.Names holds for c.
 func foldNames(c *handbook.Chunk) string {
 	names := make([]string, 0, len(c.Aliases)+1)
 	for _, n := range append([]string{c.Title}, c.Aliases...) {
 		names = append(names, strings.Join(handbook.FoldedSyllables(n), " "))
 	}
 	return strings.Join(names, "\n")
-}
-
-// splitNames splits foldNames' output into each name's syllables, nil
-// when there are none. It runs for every candidate of every search (126 at
-// 100k chunks), so all names share one array of syllables: two allocations
-// where splitting by line and then by field made one per name and more.
-func splitNames(s string) [][]string {
-	if strings.TrimSpace(s) == "" {
-		return nil
-	}
-	out := make([][]string, 0, strings.Count(s, "\n")+1)
-	all := make([]string, 0, strings.Count(s, " ")+strings.Count(s, "\n")+1)
-	for n := range strings.SplitSeq(s, "\n") {
-		start := len(all)
-		for f := range strings.FieldsSeq(n) {
-			all = append(all, f)
-		}
-		if len(all) > start {
-			out = append(out, all[start:len(all):len(all)])
-		}
-	}
-	return out
 }
 
 var hitFields = []string{"tx"}

@@ -212,7 +212,7 @@ func decodeRecord(b []byte, h *handbook.Hit) error {
 	}
 	h.ChunkID, h.DocID, h.Anchor, h.Kind = str(), str(), str(), handbook.Kind(str())
 	h.Title, h.Heading, h.Field, h.Audience = str(), str(), str(), handbook.Audience(str())
-	h.Names = splitNames(str())
+	h.Names = str()
 	h.Text, h.Folded = str(), str()
 	h.ValidFrom, h.ValidTo = date(), date()
 	if b == nil || len(b) != 0 {

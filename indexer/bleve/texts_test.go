@@ -186,37 +186,12 @@ func TestRecordRoundTrip(t *testing.T) {
 	want := handbook.Hit{ChunkID: c.ID, DocID: c.DocID, Anchor: c.Anchor, Kind: c.Kind, Title: c.Title, Heading: c.Heading,
 		Field: c.Field, Text: c.Text, Audience: c.Audience, ValidFrom: c.ValidFrom, ValidTo: c.ValidTo,
 		Folded: strings.Join(handbook.FoldedSyllables(c.Title+" "+c.Heading+" "+c.Text), " "),
-		Names:  [][]string{handbook.FoldedSyllables(c.Title), handbook.FoldedSyllables("Nghị định 30")}}
+		Names:  "huong dan regulations nd 30 2020\nnghi dinh 30"}
 	if !reflect.DeepEqual(h, want) {
 		t.Errorf("decoded %+v\nwant    %+v", h, want)
 	}
 	if err := decodeRecord(appendRecord(nil, &c)[:20], &h); err == nil {
 		t.Error("a cut record decoded")
-	}
-}
-
-func TestSplitNames(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want [][]string
-	}{
-		{"", nil},
-		{" \n ", nil},
-		{"dang ky khai sinh", [][]string{{"dang", "ky", "khai", "sinh"}}},
-		{"dang ky\n\nkhai  sinh \nx", [][]string{{"dang", "ky"}, {"khai", "sinh"}, {"x"}}},
-	} {
-		got := splitNames(tc.in)
-		if !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("splitNames(%q) = %q, want %q", tc.in, got, tc.want)
-		}
-		// A name's syllables end where the next name's begin: appending to
-		// one must not overwrite another.
-		if len(got) > 1 {
-			_ = append(got[0], "them")
-			if !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("splitNames(%q): appending to the first name changed the others: %q", tc.in, got)
-			}
-		}
 	}
 }
 
