@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	mathbits "math/bits"
 	"runtime"
 	"slices"
 	"sync"
@@ -68,8 +69,12 @@ func (m matchSpec) query() query.Query {
 // accum holds the per-document accumulators of one search: as long as the
 // index, so they are reused, never allocated per search.
 type accum struct {
-	docs    []docAccum
-	touched []uint32 // documents with gen > 0
+	docs []docAccum
+	// touched marks the documents with gen > 0, a bit each: the best are
+	// picked, and the accumulators zeroed, in document order. Walking a
+	// list of them in the order they were first reached missed the cache
+	// at each (a tenth of a loaded server's CPU at 100k chunks).
+	touched []uint64
 	// nt holds, per match query (numbered from 1), how many terms it has.
 	nt []float64
 	// decoded holds, per segment, the postings decoded for the search (see
@@ -131,6 +136,7 @@ func getAccum(ctx context.Context, n int) (*accum, error) {
 	if len(a.docs) < n {
 		n += n / 8 // room for the next documents added
 		a.docs = make([]docAccum, n)
+		a.touched = make([]uint64, (n+63)/64)
 	}
 	return a, nil
 }
@@ -138,10 +144,12 @@ func getAccum(ctx context.Context, n int) (*accum, error) {
 // release zeroes what the search touched and gives the slot back, also
 // after a search that stopped on an error halfway through a match query.
 func (a *accum) release() {
-	for _, d := range a.touched {
-		a.docs[d] = docAccum{}
+	for w, bits := range a.touched {
+		for ; bits != 0; bits &= bits - 1 {
+			a.docs[w*64+mathbits.TrailingZeros64(bits)] = docAccum{}
+		}
+		a.touched[w] = 0
 	}
-	a.touched = a.touched[:0]
 	scoringSlots <- a
 }
 
@@ -283,7 +291,7 @@ func (x *Index) termAtATime(ctx context.Context, specs []matchSpec, must, mustNo
 							continue
 						}
 						if acc.gen == 0 {
-							a.touched = append(a.touched, d)
+							a.touched[d/64] |= 1 << (d % 64)
 						} else {
 							acc.fold(a.nt)
 						}
@@ -310,17 +318,25 @@ func (x *Index) termAtATime(ctx context.Context, specs []matchSpec, must, mustNo
 	worse := func(p, q scored) bool {
 		return p.score < q.score || (p.score == q.score && p.num > q.num)
 	}
-	for _, d := range a.touched {
-		if skip != nil && skip[d/64]&(1<<(d%64)) != 0 {
-			continue
+	// In document order, each accumulator zeroed once read (release then
+	// has nothing left to do).
+	for w, bits := range a.touched {
+		for ; bits != 0; bits &= bits - 1 {
+			d := w*64 + mathbits.TrailingZeros64(bits)
+			acc := &a.docs[d]
+			if skip != nil && skip[d/64]&(1<<(d%64)) != 0 {
+				*acc = docAccum{}
+				continue
+			}
+			acc.fold(a.nt)
+			s := scored{num: uint64(d), score: acc.sum * float64(acc.cnt) / nm}
+			*acc = docAccum{}
+			if len(best) == k && !worse(best[0], s) {
+				continue
+			}
+			best = heapPush(best, s, k, worse)
 		}
-		acc := &a.docs[d]
-		acc.fold(a.nt)
-		s := scored{num: uint64(d), score: acc.sum * float64(acc.cnt) / nm}
-		if len(best) == k && !worse(best[0], s) {
-			continue
-		}
-		best = heapPush(best, s, k, worse)
+		a.touched[w] = 0
 	}
 	slices.SortFunc(best, func(p, q scored) int {
 		switch {
