@@ -40,6 +40,8 @@ type Index struct {
 	// skips keeps the documents each filter excludes in the current
 	// snapshot (termAtATime).
 	skips skipCache
+	// locs keeps where each document's record is (locOf).
+	locs locCache
 	// dfs keeps the document frequencies of bigram terms in the current
 	// snapshot, for the common-bigram rule (commonLimit).
 	dfs dfCache
@@ -495,37 +497,33 @@ func (x *Index) Search(ctx context.Context, q handbook.Query, f handbook.Filter,
 	}
 	must, mustNot := filterQueries(f)
 	var (
-		res *bleve.SearchResult
-		ok  bool
+		found []candidate
+		ok    bool
 	)
 	if !x.bleveScoring {
-		if res, ok, err = x.searchTermAtATime(ctx, should, must, mustNot, k); err != nil {
-			return nil, err
+		if found, ok, err = x.termAtATime(ctx, should, must, mustNot, k); err != nil {
+			return nil, searchErr(ctx, err)
 		}
 	}
 	if !ok {
-		if res, err = x.searchBleve(ctx, should, must, mustNot, k); err != nil {
+		if found, err = x.searchBleve(ctx, should, must, mustNot, k); err != nil {
 			return nil, err
 		}
 	}
-	ids := make([]string, len(res.Hits))
-	locs := make([]textLoc, len(res.Hits))
-	for i, h := range res.Hits {
-		tx, _ := h.Fields["tx"].(string)
-		if locs[i], err = parseTextLoc(tx); err != nil {
-			return nil, fmt.Errorf("chunk %s: %w %q", h.ID, err, tx)
+	ids := make([]string, len(found))
+	locs := make([]textLoc, len(found))
+	for i, c := range found {
+		if math.IsNaN(c.score) {
+			return nil, fmt.Errorf("bleve search: NaN score")
 		}
-		ids[i] = h.ID
+		ids[i], locs[i] = c.id, c.loc
 	}
 	hits, err := x.texts.readAll(ids, locs)
 	if err != nil {
 		return nil, err
 	}
-	for i, h := range res.Hits {
-		hits[i].Score = h.Score
-	}
-	if math.IsNaN(res.MaxScore) {
-		return nil, fmt.Errorf("bleve search: NaN score")
+	for i, c := range found {
+		hits[i].Score = c.score
 	}
 	return hits, nil
 }
@@ -543,7 +541,7 @@ var hitFields = []string{"tx"}
 
 // searchBleve runs the question as one bleve query: the reference that
 // termAtATime computes faster, and the path for indexes that are not scorch.
-func (x *Index) searchBleve(ctx context.Context, should []matchSpec, must, mustNot []query.Query, k int) (*bleve.SearchResult, error) {
+func (x *Index) searchBleve(ctx context.Context, should []matchSpec, must, mustNot []query.Query, k int) ([]candidate, error) {
 	should, err := x.dropCommonBigrams(ctx, should)
 	if err != nil {
 		return nil, err
@@ -556,22 +554,19 @@ func (x *Index) searchBleve(ctx context.Context, should []matchSpec, must, mustN
 	req := bleve.NewSearchRequestOptions(bq, k, 0, false)
 	req.Fields = hitFields
 	res, err := x.idx.SearchInContext(ctx, req)
-	return res, searchErr(ctx, err)
-}
-
-// searchTermAtATime ranks with termAtATime, which also reads the stored
-// fields of the best chunks. ok is false when termAtATime cannot read this
-// index.
-func (x *Index) searchTermAtATime(ctx context.Context, should []matchSpec, must, mustNot []query.Query, k int) (res *bleve.SearchResult, ok bool, err error) {
-	hits, ok, err := x.termAtATime(ctx, should, must, mustNot, k)
-	if err != nil || !ok {
-		return nil, ok, searchErr(ctx, err)
+	if err != nil {
+		return nil, searchErr(ctx, err)
 	}
-	res = &bleve.SearchResult{Hits: hits, Total: uint64(len(hits))}
-	if len(hits) > 0 {
-		res.MaxScore = hits[0].Score
+	found := make([]candidate, len(res.Hits))
+	for i, h := range res.Hits {
+		tx, _ := h.Fields["tx"].(string)
+		loc, err := parseTextLoc(tx)
+		if err != nil {
+			return nil, fmt.Errorf("chunk %s: %w %q", h.ID, err, tx)
+		}
+		found[i] = candidate{id: h.ID, loc: loc, score: h.Score}
 	}
-	return res, true, nil
+	return found, nil
 }
 
 // searchErr reports a failed search: the context's error when the search

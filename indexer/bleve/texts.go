@@ -145,8 +145,10 @@ func appendRecord(b []byte, c *handbook.Chunk) []byte {
 const readGap = 8 << 10
 
 // readAll reads the records at locs and decodes them into hits, whose
-// strings point into the blocks read. ids are the chunk ids bleve gave; a
-// record for another chunk is an error, never another chunk's text.
+// strings point into the blocks read. ids are the chunk ids bleve gave, or
+// "" where the search did not read them; a record for another chunk is an
+// error, never another chunk's text, and so is a record whose checksum is
+// not the locator's.
 func (s *textStore) readAll(ids []string, locs []textLoc) ([]handbook.Hit, error) {
 	order := make([]int, len(locs))
 	for i := range order {
@@ -174,9 +176,9 @@ func (s *textStore) readAll(ids []string, locs []textLoc) ([]handbook.Hit, error
 			l := locs[i]
 			b := block[l.off-lo : l.off-lo+int64(l.n)]
 			if crc32.Checksum(b, castagnoli) != l.crc {
-				return nil, fmt.Errorf("chunk text of %s at %d: checksum mismatch", ids[i], l.off)
+				return nil, fmt.Errorf("chunk text of %q at %d: checksum mismatch", ids[i], l.off)
 			}
-			if err := decodeRecord(b, &hits[i]); err != nil || hits[i].ChunkID != ids[i] {
+			if err := decodeRecord(b, &hits[i]); err != nil || (ids[i] != "" && hits[i].ChunkID != ids[i]) {
 				return nil, fmt.Errorf("chunk text of %s at %d: record of %q (%v)", ids[i], l.off, hits[i].ChunkID, err)
 			}
 		}
