@@ -39,12 +39,12 @@ type Index struct {
 	postings *postingsCache
 	// skips keeps the documents each filter excludes in the current
 	// snapshot (termAtATime).
-	skips skipCache
+	skips snapCache[string, []uint64]
 	// locs keeps where each document's record is (locOf).
 	locs locCache
 	// dfs keeps the document frequencies of bigram terms in the current
 	// snapshot, for the common-bigram rule (commonLimit).
-	dfs dfCache
+	dfs snapCache[dfKey, uint64]
 }
 
 // Boosts of the match paths per field. Measured on the project's gold set
@@ -162,7 +162,8 @@ func Open(path string) (*Index, error) {
 		idx.Close()
 		return nil, err
 	}
-	return &Index{idx: idx, path: path, texts: texts, postings: newPostingsCache(DefaultPostingsCacheBytes)}, nil
+	return &Index{idx: idx, path: path, texts: texts, postings: newPostingsCache(DefaultPostingsCacheBytes),
+		skips: snapCache[string, []uint64]{max: maxSkipSets}, dfs: snapCache[dfKey, uint64]{max: maxDFTerms}}, nil
 }
 
 // SetPostingsCache bounds the cache of decoded postings to maxBytes; 0

@@ -619,35 +619,38 @@ func (x *Index) excluded(ctx context.Context, snap *scorch.IndexSnapshot, segs [
 	return bits, nil
 }
 
-// skipCache keeps the exclusion sets of the current snapshot by filter.
-type skipCache struct {
+// snapCache keeps values worked out for one index snapshot, at most max
+// of them: a newer snapshot, or a full cache, starts it afresh.
+type snapCache[K comparable, V any] struct {
 	mu   sync.Mutex
 	snap *scorch.IndexSnapshot
-	sets map[string][]uint64
+	m    map[K]V
+	max  int
 }
 
-// maxSkipSets bounds the sets kept for one snapshot (about 12 KB each at
-// 100,000 chunks); filters beyond it are computed again.
-const maxSkipSets = 256
-
-func (c *skipCache) get(snap *scorch.IndexSnapshot, key string) ([]uint64, bool) {
+func (c *snapCache[K, V]) get(snap *scorch.IndexSnapshot, k K) (V, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.snap != snap {
-		return nil, false
+		var zero V
+		return zero, false
 	}
-	bits, ok := c.sets[key]
-	return bits, ok
+	v, ok := c.m[k]
+	return v, ok
 }
 
-func (c *skipCache) put(snap *scorch.IndexSnapshot, key string, bits []uint64) {
+func (c *snapCache[K, V]) put(snap *scorch.IndexSnapshot, k K, v V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.snap != snap || len(c.sets) >= maxSkipSets {
-		c.snap, c.sets = snap, map[string][]uint64{}
+	if c.snap != snap || len(c.m) >= c.max {
+		c.snap, c.m = snap, map[K]V{}
 	}
-	c.sets[key] = bits
+	c.m[k] = v
 }
+
+// maxSkipSets bounds the exclusion sets kept for one snapshot (about 12 KB
+// each at 100,000 chunks); filters beyond it are computed again.
+const maxSkipSets = 256
 
 // termDF counts the live documents of snap with term in field, from the
 // segments' dictionaries without reading the postings, or as counted
@@ -673,39 +676,13 @@ func (x *Index) termDF(snap *scorch.IndexSnapshot, field, term string, dict func
 	return df, nil
 }
 
-// dfCache keeps document frequencies of terms for one snapshot. Counting
-// a question's bigrams in every segment's dictionary, to tell the common
-// ones, was a tenth of a loaded server's CPU; questions share their
-// bigrams.
-type dfCache struct {
-	mu   sync.Mutex
-	snap *scorch.IndexSnapshot
-	df   map[dfKey]uint64
-}
-
 type dfKey struct{ field, term string }
 
-// maxDFTerms bounds the terms kept for one snapshot (some 100 bytes each).
+// maxDFTerms bounds the terms whose counts are kept for one snapshot (some
+// 100 bytes each). Counting a question's bigrams in every segment's
+// dictionary, to tell the common ones, was a tenth of a loaded server's
+// CPU; questions share their bigrams.
 const maxDFTerms = 16384
-
-func (c *dfCache) get(snap *scorch.IndexSnapshot, k dfKey) (uint64, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.snap != snap {
-		return 0, false
-	}
-	df, ok := c.df[k]
-	return df, ok
-}
-
-func (c *dfCache) put(snap *scorch.IndexSnapshot, k dfKey, df uint64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.snap != snap || len(c.df) >= maxDFTerms {
-		c.snap, c.df = snap, map[dfKey]uint64{}
-	}
-	c.df[k] = df
-}
 
 func segmentOf(offsets []uint64, n uint64) int {
 	i, _ := slices.BinarySearch(offsets, n+1)
