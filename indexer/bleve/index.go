@@ -288,15 +288,15 @@ func (x *Index) DeleteDocument(ctx context.Context, docID string) error {
 	return nil
 }
 
-// match builds a match query with an explicit analyzer: bleve resolves a
-// query's analyzer by the document path, and our sub-fields ("text_bigram")
-// are named mappings of one path ("text"), so without it every path was
-// analysed with the default (folded unigram) analyzer and the bigram and
-// exact fields never matched.
 // textQuery builds the disjunction of match paths for one phrase: its folded
 // syllables, their bigrams and, when given, the syllables as typed. Common
 // syllables (handbook.Query.Common) are left out of the single-syllable
 // paths while the phrase keeps a rarer syllable or a bigram to match on.
+// Each path is analysed here with its own analyzer: bleve resolves a
+// query's analyzer by the document path, and our sub-fields ("text_bigram")
+// are named mappings of one path ("text"), so left to bleve every path was
+// analysed with the default (folded unigram) analyzer and the bigram and
+// exact fields never matched.
 func (x *Index) textQuery(exact, folded []string, common map[string]bool, weight float64) ([]matchSpec, error) {
 	multi := len(folded) > 1
 	keepF, keepE := folded, exact
@@ -373,8 +373,8 @@ func commonLimit(n uint64) float64 {
 // dropCommonBigrams returns specs without their bigram match queries'
 // common terms (commonLimit); a match query left with none goes. A
 // question whose terms would all go keeps them. termAtATime drops them as
-// it walks, from the postings it reads anyway; this is for bleve's query,
-// which must rank alike.
+// it walks, counted in the segments' dictionaries once per snapshot
+// (termDF); this is for bleve's query, which must rank alike.
 func (x *Index) dropCommonBigrams(ctx context.Context, specs []matchSpec) ([]matchSpec, error) {
 	adv, err := x.idx.Advanced()
 	if err != nil {
