@@ -83,23 +83,33 @@ func TestDropCommonBigrams(t *testing.T) {
 	}{{"thủ tục đăng ký khai sinh", nil}, {"thủ tục", common}} {
 		terms := handbook.FoldedSyllables(tc.q)
 		q := handbook.Query{Raw: tc.q, Terms: terms, Exact: terms, Common: tc.common}
+		// Chunks that tie may come in either order: bleve breaks ties by
+		// its segments' layout, which merges change. So the walk's scores
+		// must follow bleve's place by place, and each chunk the walk
+		// returns must score as bleve scores it.
 		x.SetBleveScoring(true)
-		want, err := x.Search(t.Context(), q, handbook.Filter{}, 5)
+		want, err := x.Search(t.Context(), q, handbook.Filter{}, len(chunks))
 		if err != nil {
 			t.Fatal(err)
+		}
+		byID := map[string]float64{}
+		for _, h := range want {
+			byID[h.ChunkID] = h.Score / want[0].Score
 		}
 		x.SetBleveScoring(false)
 		have, err := x.Search(t.Context(), q, handbook.Filter{}, 5)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(want) != 5 || len(have) != 5 {
+		if len(want) < 5 || len(have) != 5 {
 			t.Fatalf("%s: %d hits from the walk, %d from bleve, want 5", tc.q, len(have), len(want))
 		}
-		for i := range want {
+		for i := range have {
 			g, w := have[i].Score/have[0].Score, want[i].Score/want[0].Score
-			if have[i].ChunkID != want[i].ChunkID || math.Abs(g-w) > 1e-9 {
-				t.Errorf("%s: hit %d is %s at %.6f from the walk, %s at %.6f from bleve", tc.q, i, have[i].ChunkID, g, want[i].ChunkID, w)
+			b, ok := byID[have[i].ChunkID]
+			if math.Abs(g-w) > 1e-9 || !ok || math.Abs(g-b) > 1e-9 {
+				t.Errorf("%s: hit %d is %s at %.6f from the walk (bleve scores it %.6f, found %v); bleve's hit %d is %s at %.6f",
+					tc.q, i, have[i].ChunkID, g, b, ok, i, want[i].ChunkID, w)
 			}
 		}
 		if tc.common == nil && !strings.Contains(want[0].Text, "khai sinh") {
