@@ -44,6 +44,7 @@ type Store struct {
 		sync.Mutex
 		*sql.Stmt
 	}
+	logq logQueue // LogQuestion's group commit (questionlog.go)
 	// Now is the store's clock: it stamps records and decides which
 	// sessions have expired. Tests set it.
 	Now func() time.Time
@@ -78,6 +79,7 @@ func open(ctx context.Context, path string, fsys fs.FS) (*Store, error) {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	s.logq.wg.Wait() // a batch in flight gets its answer, not a closed database
 	s.logStmt.Lock()
 	defer s.logStmt.Unlock()
 	if s.logStmt.Stmt != nil {
@@ -397,23 +399,6 @@ func (s *Store) ClearLoginFailures(ctx context.Context, key string) error {
 }
 
 // Question log and feedback.
-
-func (s *Store) LogQuestion(ctx context.Context, q *handbook.Question) error {
-	if q.Time.IsZero() {
-		q.Time = s.now()
-	}
-	results, err := json.Marshal(nonNil(q.Results))
-	if err != nil {
-		return err
-	}
-	ins, err := s.insertQuestion(ctx)
-	if err != nil {
-		return mapErr("log question", err)
-	}
-	err = ins.QueryRowContext(ctx, ms(q.Time), q.Source, q.Query, string(results), q.Hits, q.Answerable, q.Latency.Microseconds(),
-		q.Role, q.UserID, q.Field, q.Department).Scan(&q.ID)
-	return mapErr("log question", err)
-}
 
 // insertQuestion returns the prepared insert of LogQuestion, preparing it
 // on first use (not at open: a database being migrated from an older
