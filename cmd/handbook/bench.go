@@ -200,7 +200,7 @@ type benchResult struct {
 	Quality      quality       `json:"quality"`
 	HTTP1        latencies     `json:"http_c1"`
 	HTTP8        latencies     `json:"http_c8"`
-	HTTPCPU      time.Duration `json:"http_cpu_per_search_ns"` // server CPU per search at c=1
+	HTTPCPU      time.Duration `json:"http_cpu_per_search_ns"`  // server CPU per search at c=1
 	HTTP8CPU     time.Duration `json:"http8_cpu_per_search_ns"` // and at c=8, where searches share commits and caches
 	InProcess    latencies     `json:"in_process_c1"`
 	InProcessCPU time.Duration `json:"in_process_cpu_per_search_ns"`

@@ -35,9 +35,9 @@ const (
 
 // States of a queued entry.
 const (
-	logWaiting int32 = iota
-	logTaken         // by the flusher: it will be answered
-	logWithdrawn     // by its caller, whose context ended
+	logWaiting   int32 = iota
+	logTaken           // by the flusher: it will be answered
+	logWithdrawn       // by its caller, whose context ended
 )
 
 type logReq struct {
