@@ -47,6 +47,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -388,14 +389,14 @@ func runConcurrent(ctx context.Context, c, n int, do func(worker, i int) error) 
 	var mu sync.Mutex
 	var lat []time.Duration
 	errs := 0
-	next := make(chan int)
+	var next atomic.Int64 // the next call; taken without a feeding goroutine to wake
 	var wg sync.WaitGroup
 	start := time.Now()
 	for w := range c {
 		wg.Go(func() {
 			var mine []time.Duration
 			bad := 0
-			for i := range next {
+			for i := int(next.Add(1) - 1); i < n && ctx.Err() == nil; i = int(next.Add(1) - 1) {
 				t := time.Now()
 				if err := do(w, i); err != nil {
 					bad++
@@ -409,10 +410,6 @@ func runConcurrent(ctx context.Context, c, n int, do func(worker, i int) error) 
 			mu.Unlock()
 		})
 	}
-	for i := 0; i < n && ctx.Err() == nil; i++ {
-		next <- i
-	}
-	close(next)
 	wg.Wait()
 	return summarise(lat, errs, time.Since(start))
 }

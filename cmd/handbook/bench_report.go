@@ -126,7 +126,8 @@ func (r *benchResult) markdown() string {
 		p("handbook's latencies include HTTP, JSON, reranking and snippets; PostgreSQL's are timed at the driver (bench_pg.go says how the baseline is made fair).\n")
 	}
 	if r.HTTPCPU > 0 {
-		p("CPU time of the handbook server per search: %s at concurrency 1, %s at concurrency 8 (load-independent; wall-clock figures on a shared machine include waiting for a core).\n", ms(r.HTTPCPU), ms(r.HTTP8CPU))
+		p("CPU time of the handbook server per search: %s at concurrency 1, %s at concurrency 8 (load-independent; wall-clock figures on a shared machine include waiting for a core). ", ms(r.HTTPCPU), ms(r.HTTP8CPU))
+		p("The benchmark's client, on the same two cores, used %s per search at concurrency 8.\n", ms(r.Client8CPU))
 	}
 
 	if g := r.Gold; g != nil {
