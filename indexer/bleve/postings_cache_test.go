@@ -2,7 +2,10 @@ package bleve
 
 import (
 	"fmt"
+	"path/filepath"
 	"testing"
+
+	"sotay/handbook"
 
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
@@ -88,5 +91,44 @@ func TestPostingsCachePrune(t *testing.T) {
 	}
 	if c.get(postingsKey{b, "text_fold", "sinh"}) != nil {
 		t.Error("a list of the dropped segment is still served")
+	}
+}
+
+// TestPostingsCacheKeepsShortLists: a question's second search finds every
+// list in the cache, the short and the empty ones (a term that a segment
+// lacks) included.
+func TestPostingsCacheKeepsShortLists(t *testing.T) {
+	x, err := Open(filepath.Join(t.TempDir(), "idx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	chunk := func(i int, text string) handbook.Chunk {
+		return handbook.Chunk{ID: fmt.Sprintf("guides/g%d#s", i), DocID: fmt.Sprintf("guides/g%d", i), Anchor: "s",
+			Kind: handbook.KindGuide, Title: "Hướng dẫn", Text: text, Audience: handbook.AudiencePublic, Status: handbook.StatusPublished}
+	}
+	// Two batches, two segments: "khai sinh" is in the first only.
+	if err := x.Index(t.Context(), []handbook.Chunk{chunk(1, "Đăng ký khai sinh cho trẻ em."), chunk(2, "Chứng thực bản sao.")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Index(t.Context(), []handbook.Chunk{chunk(3, "Đăng ký kết hôn.")}); err != nil {
+		t.Fatal(err)
+	}
+	terms := handbook.FoldedSyllables("đăng ký khai sinh")
+	q := handbook.Query{Raw: "đăng ký khai sinh", Terms: terms, Exact: terms}
+	if _, err := x.Search(t.Context(), q, handbook.Filter{}, 5); err != nil {
+		t.Fatal(err)
+	}
+	entries, _, _, misses := x.PostingsCacheStats()
+	if entries == 0 || misses == 0 {
+		t.Fatalf("after the first search: %d entries, %d misses", entries, misses)
+	}
+	hits, err := x.Search(t.Context(), q, handbook.Filter{}, 5)
+	if err != nil || len(hits) == 0 || hits[0].ChunkID != "guides/g1#s" {
+		t.Fatalf("second search: %v, %v", hits, err)
+	}
+	entries2, _, _, misses2 := x.PostingsCacheStats()
+	if misses2 != misses || entries2 != entries {
+		t.Errorf("the second search missed %d lists (%d entries, then %d)", misses2-misses, entries, entries2)
 	}
 }

@@ -509,7 +509,7 @@ func (x *Index) postingsOf(s *scorch.SegmentSnapshot, field, term string, dict f
 		}
 	}
 	p.del, p.df = del, liveCount(p.docs, del)
-	if len(p.docs) < minCachedPostings || x.postings == nil {
+	if x.postings == nil {
 		return p, nil
 	}
 	c := &postings{
