@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -87,6 +88,9 @@ func TestSearchJSON(t *testing.T) {
 		rec := get(t, h, "/api/v1/search?q="+url.QueryEscape(q), "")
 		if rec.Code != http.StatusOK {
 			t.Fatalf("search %q: %d %s", q, rec.Code, rec.Body)
+		}
+		if ct, cl := rec.Header().Get("Content-Type"), rec.Header().Get("Content-Length"); ct != "application/json" || cl != strconv.Itoa(rec.Body.Len()) {
+			t.Errorf("search %q: Content-Type %q, Content-Length %q for %d bytes", q, ct, cl, rec.Body.Len())
 		}
 		var res searchResponse
 		if err := json.Unmarshal(rec.Body.Bytes(), &res); err != nil {

@@ -160,7 +160,12 @@ func (s *Server) apiSearch(c echo.Context) error {
 			Snippet: h.Snippet, Score: round(h.Score), URL: docURL(h.DocID, h.Anchor), Validity: h.Validity,
 		})
 	}
-	return c.JSON(http.StatusOK, out)
+	b, ok := out.appendJSON(make([]byte, 0, 16<<10))
+	if !ok {
+		return c.JSON(http.StatusOK, out) // and its error
+	}
+	c.Response().Header().Set(echo.HeaderContentLength, strconv.Itoa(len(b)))
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, b)
 }
 
 func round(f float64) float64 { return float64(int64(f*10000+0.5)) / 10000 }
