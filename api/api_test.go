@@ -40,6 +40,11 @@ func fixtureLibrary() *handbook.Library {
 
 func newServer(t *testing.T) http.Handler {
 	t.Helper()
+	return newServerAt(t, time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
+}
+
+func newServerAt(t *testing.T, now time.Time) http.Handler {
+	t.Helper()
 	lib := fixtureLibrary()
 	idx, err := bleve.Open(filepath.Join(t.TempDir(), "idx"))
 	if err != nil {
@@ -53,12 +58,26 @@ func newServer(t *testing.T) http.Handler {
 	r.SetAnalyzer(&handbook.Analyzer{Thesaurus: lib.Thesaurus, Vocab: lib.Vocabulary()})
 	srv, err := api.New(api.Options{
 		Retriever: r, Library: func() *handbook.Library { return lib }, Tokens: []string{"secret-token"},
-		Now: func() time.Time { return time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC) },
+		Now: func() time.Time { return now },
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return srv.Handler()
+}
+
+// TestSearchDateIsVietnams: the day a search looks at by default is the
+// calendar day in Vietnam. At 17:30 UTC on 30 June it is already 1 July
+// there, and a text taking effect on 1 July is in force.
+func TestSearchDateIsVietnams(t *testing.T) {
+	h := newServerAt(t, time.Date(2026, 6, 30, 17, 30, 0, 0, time.UTC))
+	rec := get(t, h, "/api/v1/search?q=khai+sinh", "")
+	var res struct {
+		At string `json:"at"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &res); err != nil || res.At != "2026-07-01" {
+		t.Errorf("search at %q (%v), want 2026-07-01", res.At, err)
+	}
 }
 
 func get(t *testing.T, h http.Handler, target, token string) *httptest.ResponseRecorder {

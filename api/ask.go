@@ -160,7 +160,7 @@ func (s *Server) askRequest(c echo.Context, in askJSON) (handbook.AskRequest, er
 		Question: in.Question,
 		Mode:     handbook.AskMode(strings.TrimSpace(in.Mode)),
 		Form:     handbook.AnswerForm(strings.TrimSpace(in.Form)),
-		Filter:   handbook.Filter{Audience: callerAudience(c), At: handbook.DateOf(s.opt.Now())},
+		Filter:   handbook.Filter{Audience: callerAudience(c), At: handbook.Today(s.opt.Now())},
 	}
 	if strings.TrimSpace(in.Question) == "" {
 		return req, handbook.Errorf(handbook.Invalid, "Vui lòng nhập câu hỏi.", "empty question")

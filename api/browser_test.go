@@ -88,7 +88,7 @@ const publicBase = "https://sotay.example.gov.vn"
 // (the offline check needs the server gone).
 func liveServer(t *testing.T) (base string, stop func()) {
 	t.Helper()
-	lib, err := indexer.LoadAt(content.FS, handbook.DateOf(time.Now()))
+	lib, err := indexer.LoadAt(content.FS, handbook.Today(time.Now()))
 	if err != nil {
 		t.Fatal(err)
 	}

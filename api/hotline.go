@@ -203,7 +203,7 @@ type ticketsPage struct {
 }
 
 func (s *Server) ticketRows(ts []*handbook.Ticket) []ticketRow {
-	today := handbook.DateOf(s.opt.Now().In(handbook.Vietnam))
+	today := handbook.Today(s.opt.Now())
 	rows := make([]ticketRow, 0, len(ts))
 	for _, t := range ts {
 		rows = append(rows, ticketRow{
@@ -282,7 +282,7 @@ func (s *Server) openTicket(c echo.Context, questionID int64, question, note str
 		q := handbook.Question{Source: handbook.SourceTicket, Query: question, Role: u.Role, UserID: u.ID}
 		if s.opt.Retriever != nil && s.opt.Ready() {
 			req := handbook.SearchRequest{Query: question, Limit: 5,
-				Filter: handbook.Filter{Audience: callerAudience(c), At: handbook.DateOf(s.opt.Now())}}
+				Filter: handbook.Filter{Audience: callerAudience(c), At: handbook.Today(s.opt.Now())}}
 			if res, err := s.opt.Retriever.Search(ctx, req); err == nil {
 				q.Hits, q.Answerable, q.Latency = len(res.Hits), res.Answerable, res.Took
 				for _, h := range res.Hits {
@@ -394,7 +394,7 @@ func (s *Server) pageTicket(c echo.Context) error {
 
 func (s *Server) ticketView(c echo.Context, t *handbook.Ticket) ticketPage {
 	u := callerUser(c)
-	today := handbook.DateOf(s.opt.Now().In(handbook.Vietnam))
+	today := handbook.Today(s.opt.Now())
 	data := ticketPage{
 		base: base{Title: fmt.Sprintf("Phiếu hỏi số %d", t.ID), Nav: "tickets"}, account: s.account(c), T: t,
 		Status: t.Status.Label(), Due: t.Due.Vietnamese(), Created: t.Created.In(handbook.Vietnam).Format("15:04 02/01/2006"),
@@ -696,7 +696,7 @@ type dayView struct {
 
 // analyticsRange reads ?from=&to= (inclusive days, default the last 30).
 func (s *Server) analyticsRange(c echo.Context) (from, to handbook.Date, err error) {
-	today := handbook.DateOf(s.opt.Now().In(handbook.Vietnam))
+	today := handbook.Today(s.opt.Now())
 	to = today
 	from = handbook.Date{Time: today.AddDate(0, 0, -29)}
 	if v := c.QueryParam("from"); v != "" {
@@ -756,7 +756,7 @@ func (s *Server) pageAnalytics(c echo.Context) error {
 			Query: f.Query, Comment: f.Comment, Role: f.Role.Label(),
 			Cell: ticketCell{CSRF: data.CSRF, QuestionID: f.QuestionID, TicketID: f.TicketID}})
 	}
-	for _, d := range handbook.FAQReview(s.library(), handbook.DateOf(s.opt.Now().In(handbook.Vietnam))) {
+	for _, d := range handbook.FAQReview(s.library(), handbook.Today(s.opt.Now())) {
 		if handbook.Visible(d, callerAudience(c)) {
 			data.Review = append(data.Review, itemOf(d))
 		}

@@ -160,7 +160,7 @@ func (s *Server) pageQRSheet(c echo.Context) error {
 		Field:  strings.TrimSpace(c.QueryParam("field")),
 		Agency: strings.TrimSpace(c.QueryParam("agency")),
 		Fields: s.fieldNames(a),
-		Today:  handbook.DateOf(s.opt.Now()).Vietnamese(),
+		Today:  handbook.Today(s.opt.Now()).Vietnamese(),
 	}
 	agencies := map[string]bool{}
 	for _, d := range s.library().All() {

@@ -49,7 +49,7 @@ func (s *Server) parseSearch(c echo.Context, strict bool) (handbook.SearchReques
 	}
 	req := handbook.SearchRequest{
 		Query:  v.Get("q"),
-		Filter: handbook.Filter{Audience: callerAudience(c), At: handbook.DateOf(s.opt.Now())},
+		Filter: handbook.Filter{Audience: callerAudience(c), At: handbook.Today(s.opt.Now())},
 	}
 	if l := v.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
@@ -194,7 +194,7 @@ func (s *Server) apiDoc(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	day := handbook.DateOf(s.opt.Now())
+	day := handbook.Today(s.opt.Now())
 	if at := c.QueryParam("at"); at != "" {
 		if day, err = handbook.ParseDate(at); err != nil {
 			return handbook.Errorf(handbook.Invalid, "Ngày tra cứu phải có dạng YYYY-MM-DD.", "bad at %q", at)

@@ -75,7 +75,7 @@ func (s *Server) pageDoc(c echo.Context) error {
 }
 
 func (s *Server) docPageOf(c echo.Context, d *handbook.Document) docPage {
-	today := handbook.DateOf(s.opt.Now())
+	today := handbook.Today(s.opt.Now())
 	dp := docPage{
 		base:     base{Title: d.Title, Description: clip(d.Summary, 160), Nav: string(d.Kind), Print: c.QueryParam("print") != ""},
 		Doc:      d,

@@ -157,7 +157,7 @@ func (s *Server) setDraftForm(p *draftsPage, key string, req handbook.DraftReque
 	}
 	// Only regulations in force on the document's date can be căn cứ
 	// (DESIGN.md, Drafting); the drafter checks again.
-	at := handbook.DateOf(s.opt.Now())
+	at := handbook.Today(s.opt.Now())
 	if d, err := handbook.ParseDate(req.Date); err == nil {
 		at = d
 	}

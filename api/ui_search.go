@@ -52,7 +52,7 @@ func (s *Server) pageSearch(c echo.Context) error {
 		base:   base{Title: "Tra cứu", Nav: "search"},
 		Kinds:  handbook.Kinds,
 		Fields: s.fieldNames(a),
-		Today:  handbook.DateOf(s.opt.Now()).String(),
+		Today:  handbook.Today(s.opt.Now()).String(),
 	}
 	v := c.QueryParams()
 	data.Q = strings.TrimSpace(v.Get("q"))

@@ -185,7 +185,7 @@ func (b *AnalyticsBuilder) AddQuestion(q *Question) {
 	if q.Source == SourceTicket {
 		return
 	}
-	day := DateOf(q.Time.In(Vietnam))
+	day := Today(q.Time)
 	zero, unans := q.Hits == 0, !q.Answerable
 	b.a.Questions++
 	ds := b.days[day]

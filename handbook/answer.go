@@ -359,7 +359,7 @@ func (a *Assistant) retrieve(ctx context.Context, req AskRequest) (*plan, error)
 	lib := a.library()
 	at := req.Filter.At
 	if !at.IsSet() {
-		at = DateOf(a.now())
+		at = Today(a.now())
 	}
 	// Answers come only from content in force that the caller may see;
 	// kinds and fields narrow searches, not answers.

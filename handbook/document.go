@@ -78,6 +78,13 @@ func MustDate(s string) Date {
 	return d
 }
 
+// Today returns the calendar date in Vietnam at t. What is in force, what
+// was reviewed and what falls due are Vietnamese calendar dates whatever the
+// server's time zone: on a host kept in UTC, the date of t's own location
+// is still yesterday's from midnight to 07:00 in Vietnam, when a text that
+// takes effect today is already in force.
+func Today(t time.Time) Date { return DateOf(t.In(Vietnam)) }
+
 // DateOf returns the calendar date of t in its location.
 func DateOf(t time.Time) Date {
 	y, m, d := t.Date()

@@ -469,7 +469,7 @@ func (dr *Drafter) Draft(ctx context.Context, req DraftRequest) (*Draft, error) 
 	now := dr.now()
 	c.at = c.date
 	if !c.at.IsSet() {
-		c.at = DateOf(now)
+		c.at = Today(now)
 	}
 	if err := c.resolveBases(req.LegalBases); err != nil {
 		return nil, err

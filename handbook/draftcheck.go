@@ -342,7 +342,7 @@ func (dr *Drafter) Check(d *Draft, at Date) []Finding {
 		at = d.Date
 	}
 	if !at.IsSet() {
-		at = DateOf(dr.now())
+		at = Today(dr.now())
 	}
 	var tpl *Document
 	if lib != nil && d.Template != "" {

@@ -46,7 +46,7 @@ func (h *Hotline) now() time.Time {
 	return time.Now()
 }
 
-func (h *Hotline) today() Date { return DateOf(h.now().In(Vietnam)) }
+func (h *Hotline) today() Date { return Today(h.now()) }
 
 func (h *Hotline) library() *Library {
 	if h.Library != nil {
@@ -219,7 +219,7 @@ func (h *Hotline) due(now time.Time) Date {
 	if n <= 0 {
 		n = 5
 	}
-	d := DateOf(now.In(Vietnam)).Time
+	d := Today(now).Time
 	for n > 0 {
 		d = d.AddDate(0, 0, 1)
 		if wd := d.Weekday(); wd != time.Saturday && wd != time.Sunday {

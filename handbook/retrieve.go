@@ -145,7 +145,7 @@ func (r *Retriever) Search(ctx context.Context, req SearchRequest) (*SearchResul
 	}
 	at := req.Filter.At
 	if !at.IsSet() {
-		at = DateOf(time.Now())
+		at = Today(time.Now())
 	}
 	marks := markTerms(q)
 	for i := range hits {

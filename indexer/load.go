@@ -15,7 +15,7 @@ import (
 // Load reads the content tree (docs/CONTENT.md) into a library, then lints
 // it as of today. See LoadAt.
 func Load(fsys fs.FS) (*handbook.Library, error) {
-	return LoadAt(fsys, handbook.DateOf(time.Now()))
+	return LoadAt(fsys, handbook.Today(time.Now()))
 }
 
 // LoadAt reads every Markdown file under the kind folders (procedures/,

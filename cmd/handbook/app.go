@@ -108,7 +108,7 @@ func (a *App) Library() *handbook.Library { return a.lib.Load() }
 // the files that changed since the last load are parsed again; the content
 // snapshot is then rewritten in the background.
 func (a *App) Reload() (*handbook.Library, error) {
-	lib, st, err := a.loader.Load(handbook.DateOf(time.Now()))
+	lib, st, err := a.loader.Load(handbook.Today(time.Now()))
 	if err != nil {
 		return nil, fmt.Errorf("load content: %w", err)
 	}

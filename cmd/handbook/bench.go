@@ -264,7 +264,7 @@ func runBench(ctx context.Context, o benchOptions) (*benchResult, error) {
 	res.Questions = len(cases)
 	start := time.Now()
 	loader := &indexer.Loader{FS: os.DirFS(contentDir)}
-	lib, _, err := loader.Load(handbook.DateOf(time.Now()))
+	lib, _, err := loader.Load(handbook.Today(time.Now()))
 	if err != nil {
 		return nil, err
 	}
@@ -378,7 +378,7 @@ func runBench(ctx context.Context, o benchOptions) (*benchResult, error) {
 // inForce keeps the chunks a search today may return (our index filters
 // the others out at query time; PostgreSQL gets only these).
 func inForce(chunks []handbook.Chunk) []handbook.Chunk {
-	today := handbook.DateOf(time.Now())
+	today := handbook.Today(time.Now())
 	var out []handbook.Chunk
 	for _, c := range chunks {
 		if c.Status != handbook.StatusArchived && handbook.ValidityAt(c.ValidFrom, c.ValidTo, today) == handbook.InForce {
@@ -414,7 +414,7 @@ func benchGold(ctx context.Context, o benchOptions, pgURL, data string) (*goldRe
 	}
 	r := &handbook.Retriever{Keyword: m}
 	r.SetAnalyzer(handbook.NewAnalyzer(lib))
-	f := handbook.Filter{At: handbook.DateOf(time.Now()), Audience: handbook.AudienceInternal}
+	f := handbook.Filter{At: handbook.Today(time.Now()), Audience: handbook.AudienceInternal}
 	rep, err := handbook.Evaluate(ctx, cases, func(ctx context.Context, q string) ([]handbook.Hit, error) {
 		res, err := r.Search(ctx, handbook.SearchRequest{Query: q, Limit: 10, Filter: f})
 		if err != nil {
@@ -800,7 +800,7 @@ func benchInProcess(ctx context.Context, o benchOptions, res *benchResult, conte
 	base := os.DirFS(contentDir)
 	t := time.Now()
 	loader := &indexer.Loader{FS: base, Cache: filepath.Join(data, contentSnapshot)}
-	lib, lst, err := loader.Load(handbook.DateOf(time.Now()))
+	lib, lst, err := loader.Load(handbook.Today(time.Now()))
 	if err != nil {
 		return err
 	}
@@ -829,7 +829,7 @@ func benchInProcess(ctx context.Context, o benchOptions, res *benchResult, conte
 		res.WarmLoad.Round(time.Millisecond), res.WarmAnalyzer.Round(time.Millisecond), res.WarmOpen.Round(time.Millisecond))
 	r := &handbook.Retriever{Keyword: m}
 	r.SetAnalyzer(an)
-	f := handbook.Filter{Audience: handbook.AudiencePublic, At: handbook.DateOf(time.Now())}
+	f := handbook.Filter{Audience: handbook.AudiencePublic, At: handbook.Today(time.Now())}
 	search := func(q string) error {
 		_, err := r.Search(ctx, handbook.SearchRequest{Query: q, Limit: 10, Filter: f})
 		return err
@@ -889,7 +889,7 @@ func benchInProcess(ctx context.Context, o benchOptions, res *benchResult, conte
 	// What App.Reload does when -watch sees the edit: load the content
 	// again (parsing the changed file) and rebuild the query analyzer.
 	loader.FS = overlayFS{FS: base, name: name, data: edited, mod: time.Now()}
-	lib2, lst, err := loader.Load(handbook.DateOf(time.Now()))
+	lib2, lst, err := loader.Load(handbook.Today(time.Now()))
 	if err != nil {
 		return err
 	}

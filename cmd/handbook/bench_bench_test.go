@@ -73,7 +73,7 @@ func searchFixture(b *testing.B) *benchFixture {
 		if lib, searchErr = indexer.Load(os.DirFS(filepath.Join(corpus, corpusContent))); searchErr != nil {
 			return
 		}
-		f := &benchFixture{filter: handbook.Filter{Audience: handbook.AudiencePublic, At: handbook.DateOf(time.Now())}}
+		f := &benchFixture{filter: handbook.Filter{Audience: handbook.AudiencePublic, At: handbook.Today(time.Now())}}
 		if f.cases, searchErr = readCases(filepath.Join(corpus, corpusQueries)); searchErr != nil {
 			return
 		}

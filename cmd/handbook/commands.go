@@ -205,7 +205,7 @@ func filterFlags(fs *flag.FlagSet) func() (handbook.Filter, error) {
 	at := fs.String("at", "", "in force on this date (YYYY-MM-DD), default today")
 	internal := fs.Bool("internal", false, "include internal content")
 	return func() (handbook.Filter, error) {
-		f := handbook.Filter{Audience: handbook.AudiencePublic, At: handbook.DateOf(time.Now())}
+		f := handbook.Filter{Audience: handbook.AudiencePublic, At: handbook.Today(time.Now())}
 		if *internal {
 			f.Audience = handbook.AudienceInternal
 		}
@@ -366,7 +366,7 @@ func cmdEval(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer app.Close()
-	f := handbook.Filter{At: handbook.DateOf(time.Now()), Audience: handbook.AudienceInternal}
+	f := handbook.Filter{At: handbook.Today(time.Now()), Audience: handbook.AudienceInternal}
 	modes := splitList(*mode)
 	if len(modes) == 0 {
 		modes = []string{""}

@@ -58,7 +58,7 @@ func (a *App) promoteHook() func(ctx context.Context, rel string, data []byte) e
 			return fmt.Errorf("promote: parse %s: %w", clean, err)
 		}
 		lib := handbook.NewLibrary(append(a.Library().All(), doc), nil, nil)
-		for _, p := range append(probs, handbook.Lint(lib, handbook.DateOf(time.Now().In(handbook.Vietnam)))...) {
+		for _, p := range append(probs, handbook.Lint(lib, handbook.Today(time.Now()))...) {
 			if p.Path == clean && p.Severity == handbook.SeverityError {
 				return handbook.Errorf(handbook.Invalid, "Trang hỏi đáp chưa đạt kiểm tra nội dung: "+p.Message, "promote: lint %s", p)
 			}
