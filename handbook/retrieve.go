@@ -509,14 +509,7 @@ func nameMatch(q Query, anyTerm map[string]bool, h *Hit) float64 {
 		return 0 // every article shares the law's name
 	}
 	if strings.TrimSpace(h.Names) != "" {
-		maybe := false
-		for n := range strings.SplitSeq(h.Names, "\n") {
-			for f := range strings.FieldsSeq(n) { // the first only
-				maybe = maybe || anyTerm[f]
-				break
-			}
-		}
-		if !maybe {
+		if !anyFirst(h.Names, anyTerm) {
 			return 0
 		}
 	}
@@ -539,6 +532,19 @@ func nameMatch(q Query, anyTerm map[string]bool, h *Hit) float64 {
 		}
 	}
 	return best
+}
+
+// anyFirst reports whether a line of names starts with a syllable in set.
+func anyFirst(names string, set map[string]bool) bool {
+	for n := range strings.SplitSeq(names, "\n") {
+		for f := range strings.FieldsSeq(n) {
+			if set[f] {
+				return true
+			}
+			break // the first syllable only
+		}
+	}
+	return false
 }
 
 // splitNames splits Hit.Names into each name's syllables, nil when there
