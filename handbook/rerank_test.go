@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 )
 
 // bestRunSlices is bestRun as it was written first, over a slice of
@@ -182,6 +184,24 @@ func TestCollapseSpaceMatchesFields(t *testing.T) {
 		s := b.String()
 		if got, want := collapseSpace(s), strings.Join(strings.Fields(s), " "); got != want {
 			t.Fatalf("collapseSpace(%q) = %q, want %q", s, got, want)
+		}
+	}
+	// Every rune beyond ASCII, and each followed by a cut-off byte: spaceLen
+	// finds exactly the runes unicode.IsSpace calls space.
+	for r := rune(utf8.RuneSelf); r <= unicode.MaxRune; r++ {
+		if !utf8.ValidRune(r) {
+			continue
+		}
+		s := string(r)
+		want := 0
+		if unicode.IsSpace(r) {
+			want = len(s)
+		}
+		if got := spaceLen(s); got != want {
+			t.Fatalf("spaceLen(%U) = %d, want %d", r, got, want)
+		}
+		if got := spaceLen(s[:len(s)-1] + "x"); len(s) > 1 && got != 0 {
+			t.Fatalf("spaceLen(%q) = %d, want 0", s[:len(s)-1]+"x", got)
 		}
 	}
 	clean := "Đăng ký khai sinh tại xã"

@@ -150,7 +150,7 @@ func (r *Retriever) Search(ctx context.Context, req SearchRequest) (*SearchResul
 	marks := markTerms(q)
 	for i := range hits {
 		hits[i].Validity = ValidityAt(hits[i].ValidFrom, hits[i].ValidTo, at)
-		hits[i].Snippet = snippet(hits[i].Text, marks, 260)
+		hits[i].Snippet = hitSnippet(&hits[i], marks, 260)
 	}
 	return &SearchResult{
 		Query:      q,
@@ -844,12 +844,59 @@ func Coverage(q Query, h *Hit) float64 {
 // Snippet cuts the window of text (about size runes) with the most query
 // syllables, HTML-escapes it and wraps matching syllables in <mark>.
 func Snippet(text string, q Query, size int) string {
-	return snippet(text, markTerms(q), size)
+	return snippet(text, "", markTerms(q), size)
+}
+
+// hitSnippet is h's snippet, read with the folded syllables h carries.
+func hitSnippet(h *Hit, marks markSet, size int) string {
+	return snippet(h.Text, foldedText(h), marks, size)
+}
+
+// foldedText is the part of h.Folded that folds h.Text: what follows the
+// title's and heading's syllables. It is "" when h carries no folded text.
+func foldedText(h *Hit) string {
+	if h.Folded == "" {
+		return ""
+	}
+	skip := 0
+	eachToken(h.Title, func(int, int) { skip++ })
+	eachToken(h.Heading, func(int, int) { skip++ })
+	f := h.Folded
+	for ; skip > 0; skip-- {
+		i := strings.IndexByte(f, ' ')
+		if i < 0 {
+			return ""
+		}
+		f = f[i+1:]
+	}
+	return f
+}
+
+// markSet holds the folded syllables a snippet marks (markTerms), with a
+// filter by length and first byte that turns most syllables away before
+// the map is asked.
+type markSet struct {
+	terms  map[string]bool
+	filter [16]uint64 // bit (first byte & 63) of word len & 15
+}
+
+func newMarkSet(terms map[string]bool) markSet {
+	m := markSet{terms: terms}
+	for t := range terms {
+		if t != "" {
+			m.filter[len(t)&15] |= 1 << (t[0] & 63)
+		}
+	}
+	return m
+}
+
+func (m *markSet) has(t string) bool {
+	return t != "" && m.filter[len(t)&15]&(1<<(t[0]&63)) != 0 && m.terms[t]
 }
 
 // markTerms are the folded syllables a snippet marks: the query's and its
 // expansions', stop words excepted.
-func markTerms(q Query) map[string]bool {
+func markTerms(q Query) markSet {
 	terms := map[string]bool{}
 	add := func(t string) {
 		if !stopTerms[t] {
@@ -864,25 +911,69 @@ func markTerms(q Query) map[string]bool {
 			add(t)
 		}
 	}
-	return terms
+	return newMarkSet(terms)
 }
 
-func snippet(text string, terms map[string]bool, size int) string {
-	text = collapseSpace(text)
-	// One pass keeps only the matching syllables (a chunk can be long and
-	// this runs for every hit of every search); the window and the marks
-	// need nothing else.
-	type span struct{ start, end, tok int }
+// snippet cuts text's window of about size bytes that holds the most
+// marked syllables, collapses its white space, escapes it and marks the
+// syllables. folded, when not "", holds the folded syllables of text joined
+// by single spaces (a hit's stored Folded without its title and heading):
+// reading them in step with text spares folding each syllable, half of
+// the work. If they do not line up with text's syllables, text is folded
+// here.
+//
+// It runs over the whole text of every hit shown (ten per search), so it
+// reads text once and copies only the window: collapsing the whole text
+// first, then folding every syllable, was 15% of a loaded server's CPU at
+// 100k chunks. Distances are measured in text as it is, white space
+// included.
+func snippet(text, folded string, marks markSet, size int) string {
+	// A match is a marked syllable, with where the snippet starts if the
+	// window starts there: four syllables earlier, for context.
+	type span struct{ start, end, tok, from int }
+	var (
+		matchBuf [32]span
+		buf      [64]byte
+	)
+	find := func(folded string) ([]span, bool) {
+		matches := matchBuf[:0]
+		tok, ok, fold, left := 0, true, folded == "", folded != ""
+		var recent [4]int // starts of the last four syllables, by tok % 4
+		eachToken(text, func(start, end int) {
+			var f []byte
+			switch {
+			case fold:
+				f = AppendFold(buf[:0], text[start:end])
+			case !left:
+				ok = false // more syllables than folded ones
+			default:
+				i := strings.IndexByte(folded, ' ')
+				if i < 0 {
+					i, left = len(folded), false
+				}
+				f = unsafe.Slice(unsafe.StringData(folded), i)
+				folded = folded[min(i+1, len(folded)):]
+			}
+			from := 0 // the text's start when the context reaches the first syllable
+			if tok > 4 {
+				from = recent[tok%4]
+			}
+			recent[tok%4] = start
+			if marks.has(unsafe.String(unsafe.SliceData(f), len(f))) {
+				matches = append(matches, span{start, end, tok, from})
+			}
+			tok++
+		})
+		return matches, ok && !left
+	}
 	var matches []span
-	var buf []byte
-	tok := 0
-	eachToken(text, func(start, end int) {
-		buf = AppendFold(buf[:0], text[start:end])
-		if terms[string(buf)] {
-			matches = append(matches, span{start, end, tok})
-		}
-		tok++
-	})
+	ok := false
+	if folded != "" {
+		matches, ok = find(folded)
+	}
+	if !ok {
+		matches, _ = find("")
+	}
 	// The window starts at a matching syllable and holds the most matches
 	// within size bytes; the first such window wins.
 	best, bestN := 0, 0
@@ -895,97 +986,144 @@ func snippet(text string, terms map[string]bool, size int) string {
 			best, bestN = a, n
 		}
 	}
-	from := 0
-	if bestN > 0 && matches[best].tok > 0 {
-		// Start four syllables earlier, for context.
-		want, k := max(matches[best].tok-4, 0), 0
-		eachToken(text[:matches[best].start], func(start, _ int) {
-			if k == want {
-				from = start
-			}
-			k++
-		})
+	from, fromTok := 0, 0
+	if bestN > 0 {
+		from, fromTok = matches[best].from, max(matches[best].tok-4, 0)
 	}
 	to := len(text)
 	if n := prefixRunes(text[from:], size); n < len(text)-from {
 		to = from + n
-		if k := strings.LastIndexByte(text[from:to], ' '); k > size/2 {
+		if k := lastSpace(text[from:to]); k > size/2 {
 			to = from + k
 		}
 	}
+	window := collapseSpace(text[from:to])
 	var b strings.Builder
+	b.Grow(len(window) + 16*bestN + 8)
 	if from > 0 {
 		b.WriteString("… ")
 	}
-	pos := from
-	for _, t := range matches {
-		if t.start < from || t.end > to {
-			continue
+	// The window's syllables are text's from fromTok on: collapsing white
+	// space changes no syllable.
+	pos, tok, m := 0, fromTok, 0
+	eachToken(window, func(start, end int) {
+		for m < len(matches) && matches[m].tok < tok {
+			m++
 		}
-		b.WriteString(html.EscapeString(text[pos:t.start]))
-		b.WriteString("<mark>")
-		b.WriteString(html.EscapeString(text[t.start:t.end]))
-		b.WriteString("</mark>")
-		pos = t.end
-	}
-	b.WriteString(html.EscapeString(text[pos:to]))
-	if to < len(text) {
+		if m < len(matches) && matches[m].tok == tok {
+			b.WriteString(html.EscapeString(window[pos:start]))
+			b.WriteString("<mark>")
+			b.WriteString(html.EscapeString(window[start:end]))
+			b.WriteString("</mark>")
+			pos = end
+		}
+		tok++
+	})
+	b.WriteString(html.EscapeString(window[pos:]))
+	if to < len(strings.TrimRightFunc(text, unicode.IsSpace)) {
 		b.WriteString(" …")
 	}
 	return b.String()
+}
+
+// lastSpace is the offset of the last white space in s, or -1.
+func lastSpace(s string) int {
+	return strings.LastIndexFunc(s, unicode.IsSpace)
 }
 
 // collapseSpace is strings.Join(strings.Fields(s), " ") in one pass over
 // the bytes, without allocating when s has no run of white space to
 // collapse. It runs over the whole text of every hit shown; through
 // strings.FieldsSeq, which decodes every rune of non-ASCII text, it was 4%
-// of a loaded server's CPU at 100k chunks. Only a byte that may start a
-// Unicode space (U+0085, U+00A0, U+1680, U+2000–U+205F, U+3000) is decoded.
+// of a loaded server's CPU at 100k chunks, and decoding every rune whose
+// first byte might start a Unicode space (0xE1 starts most Vietnamese
+// letters) was still 5%. Bytes are read one at a time: a byte that is not
+// the start of a space is copied as it is, whether or not it starts a
+// rune, so nothing is decoded (spaceLen).
 func collapseSpace(s string) string {
 	var out []byte // nil while s needs no change
-	start := true  // no text yet
-	inRun, runClean, runStart := false, false, 0
+	end := 0       // end of the last word; s[:end] is the result so far when out is nil
 	for i := 0; i < len(s); {
-		c := s[i]
-		size, space := 1, false
+		// Skip a run of spaces, then take the word after it.
+		j := i
+		for j < len(s) {
+			sz := 1
+			if c := s[j]; c >= utf8.RuneSelf {
+				sz = spaceLen(s[j:])
+			} else if !asciiSpace[c] {
+				sz = 0
+			}
+			if sz == 0 {
+				break
+			}
+			j += sz
+		}
+		if j == len(s) {
+			break
+		}
+		k := j + 1
+	word:
+		for ; k < len(s); k++ {
+			switch c := s[k]; {
+			case c < utf8.RuneSelf:
+				if asciiSpace[c] {
+					break word
+				}
+			case c == 0xE1: // most Vietnamese letters; only U+1680 is a space
+				if k+1 < len(s) && s[k+1] == 0x9A && spaceLen(s[k:]) > 0 {
+					break word
+				}
+			case c == 0xC2 || c == 0xE2 || c == 0xE3:
+				if spaceLen(s[k:]) > 0 {
+					break word
+				}
+			}
+		}
+		first := end == 0 && out == nil
 		switch {
-		case c < utf8.RuneSelf:
-			space = asciiSpace[c]
-		case c == 0xC2 || c == 0xE1 || c == 0xE2 || c == 0xE3:
-			var r rune
-			r, size = utf8.DecodeRuneInString(s[i:])
-			space = unicode.IsSpace(r)
+		case out != nil:
+			out = append(append(out, ' '), s[j:k]...)
+		case first && j == 0, !first && j == end+1 && s[end] == ' ':
+			// Still s itself.
 		default:
-			_, size = utf8.DecodeRuneInString(s[i:])
-		}
-		if space {
-			if inRun {
-				runClean = false
-			} else {
-				inRun, runClean, runStart = true, c == ' ', i
+			out = append(make([]byte, 0, len(s)), s[:end]...)
+			if !first {
+				out = append(out, ' ')
 			}
-			if out == nil && (start || !runClean) { // not one plain space between words
-				out = append(make([]byte, 0, len(s)), s[:runStart]...)
-			}
-			i += size
-			continue
+			out = append(out, s[j:k]...)
 		}
-		if inRun && !start && out != nil {
-			out = append(out, ' ')
-		}
-		if out != nil {
-			out = append(out, s[i:i+size]...)
-		}
-		inRun, start = false, false
-		i += size
+		end, i = k, k
 	}
-	switch {
-	case out != nil:
+	if out != nil {
 		return string(out)
-	case inRun: // one plain space at the end
-		return s[:runStart]
 	}
-	return s
+	return s[:end]
+}
+
+// spaceLen is the byte length of the Unicode white space (unicode.IsSpace)
+// that s starts with, or 0. Beyond ASCII these are U+0085, U+00A0, U+1680,
+// U+2000–U+200A, U+2028, U+2029, U+202F, U+205F and U+3000.
+func spaceLen(s string) int {
+	switch s[0] {
+	case 0xC2:
+		if len(s) >= 2 && (s[1] == 0x85 || s[1] == 0xA0) {
+			return 2
+		}
+	case 0xE1:
+		if len(s) >= 3 && s[1] == 0x9A && s[2] == 0x80 {
+			return 3
+		}
+	case 0xE2:
+		if len(s) >= 3 && (s[1] == 0x80 && (s[2] <= 0x8A || s[2] == 0xA8 || s[2] == 0xA9 || s[2] == 0xAF) && s[2] >= 0x80 ||
+			s[1] == 0x81 && s[2] == 0x9F) {
+			return 3
+		}
+	case 0xE3:
+		if len(s) >= 3 && s[1] == 0x80 && s[2] == 0x80 {
+			return 3
+		}
+	}
+	return 0
 }
 
 var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
