@@ -49,6 +49,14 @@ func (s *Server) routesHotline() {
 		s.hotline = &handbook.Hotline{Store: s.opt.Store, Library: s.library, Now: s.opt.Now, Departments: s.opt.Departments}
 	}
 	s.qlog = newQuestionLog(s)
+	if ls, ok := s.opt.Store.(interface {
+		SetLostQuestion(func(handbook.Question, error))
+	}); ok {
+		// A store that writes its log behind (SQLite) hands back the
+		// entries it could not write after answering: they are spooled
+		// like those it refused at once.
+		ls.SetLostQuestion(s.qlog.spoolEntry)
+	}
 	e := s.echo
 	e.GET("/login", s.pageLogin)
 	e.POST("/login", s.pageLogin)

@@ -218,6 +218,44 @@ func TestQuestionSpoolRetries(t *testing.T) {
 	})
 }
 
+// lossyStore takes every entry at once, and can later report one it
+// failed to write behind (as the SQLite store does).
+type lossyStore struct {
+	flakyStore
+	lost func(handbook.Question, error)
+}
+
+func (s *lossyStore) SetLostQuestion(fn func(handbook.Question, error)) { s.lost = fn }
+
+// TestQuestionSpoolTakesEntriesLostBehind: an entry the store answered
+// for, then could not write, is spooled (masked, without its id) and
+// written again by the replay.
+func TestQuestionSpoolTakesEntriesLostBehind(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		store := &lossyStore{}
+		dir := t.TempDir()
+		e := newSpoolEnv(t, store, dir)
+		if store.lost == nil {
+			t.Fatal("the server did not hand the store a handler for lost entries")
+		}
+		e.serve()
+		if rec := e.search("khai sinh, gọi 0912 345 678", false); rec.Header().Get("X-Question-Id") != "1" {
+			t.Fatalf("X-Question-Id = %q, want 1", rec.Header().Get("X-Question-Id"))
+		}
+		q := store.flakyStore.logged[0]
+		store.lost(q, fmt.Errorf("write question log: %w", handbook.ErrUnavailable))
+		if spooled := readSpool(t, dir); strings.Count(spooled, "\n") != 1 || !strings.Contains(spooled, "[SĐT]") || strings.Contains(spooled, `"id":1`) {
+			t.Errorf("spool after the loss = %q, want the entry, masked, without its id", spooled)
+		}
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		if got := store.queries(); len(got) != 2 || got[1] != got[0] {
+			t.Errorf("stored = %q, want the entry written again by the replay", got)
+		}
+		e.stop()
+	})
+}
+
 // TestQuestionSpoolRetriesAtOnceWhenStoreIsBack: a direct write that
 // succeeds shows the store is back; the spool does not wait its backoff.
 func TestQuestionSpoolRetriesAtOnceWhenStoreIsBack(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -12,48 +13,62 @@ import (
 )
 
 // Every search writes a question log entry before it answers (its id goes
-// back in X-Question-Id), so the insert is on the path of every request.
-// Committed one by one, each entry was a WAL commit of its own: two page
-// writes and the lock calls around them, a fifth of a loaded server's CPU
-// at 100k chunks (docs/BENCHMARKS.md). LogQuestion therefore queues its
-// entry and waits: one flusher at a time takes whatever is queued and
-// writes it in one transaction, so entries that arrive while a commit runs
-// share the next one. Alone, an entry is inserted as before, without a
-// transaction around it.
+// back in X-Question-Id), so logging is on the path of every request.
+// Committed one by one, each entry was a WAL transaction of its own: the
+// shared-memory locks (fcntl calls) to begin it, the frames written to end
+// it, 150–300 µs of CPU in a loaded server at 100k chunks, a tenth of a
+// search (docs/BENCHMARKS.md). Committing the entries that arrived during
+// a commit together helped little: at the rate two cores serve, few
+// arrive during one, and the searches waited for it.
 //
-// An entry is stored once or not at all, and its caller knows which: a
-// caller whose context ends before the flusher took its entry withdraws it
-// and returns the context's error; once taken, the caller waits for the
-// commit. If a batch fails, each of its entries is tried alone, so one
-// entry the database refuses does not fail the others.
+// So entries are written behind. LogQuestion gives the entry an id from a
+// block reserved in question_ids (one small write per idBlock entries),
+// queues it and returns: the caller has its id without waiting for a
+// write. The queue is written in one transaction logCommitDelay after its
+// first entry, or at once when it holds maxLogBatch, when a reader of the
+// log needs its entries (Question, Questions, AddFeedback: syncLog) and at
+// Close. Blocks make the ids unique across processes sharing the file.
+//
+// A crash loses at most the entries of that last interval, as
+// synchronous=NORMAL may already lose the last commits on a power cut. A
+// batch that fails is written again entry by entry; an entry the database
+// still refuses goes to LostQuestion (the server spools it,
+// api/questionspool.go, and its id is not used again).
 
-// Bounds of one group commit.
+// Bounds of the write-behind queue.
 const (
+	logCommitDelay  = 10 * time.Millisecond
 	maxLogBatch     = 256
-	logBatchTimeout = 5 * time.Second
+	logWriteTimeout = 5 * time.Second
+	idBlock         = 256
 )
-
-// States of a queued entry.
-const (
-	logWaiting   int32 = iota
-	logTaken           // by the flusher: it will be answered
-	logWithdrawn       // by its caller, whose context ended
-)
-
-type logReq struct {
-	q       *handbook.Question
-	results string
-	state   atomic.Int32
-	err     error         // set by the flusher before done closes
-	done    chan struct{} // closed when the entry is stored or failed
-}
 
 type logQueue struct {
-	mu      sync.Mutex
-	pending []*logReq
-	running bool           // a flusher is on its way
-	wg      sync.WaitGroup // the flusher, for Close
-	commits atomic.Int64   // writes of one entry or a batch, for tests
+	mu        sync.Mutex
+	pending   []logEntry
+	timer     *time.Timer // writes pending; nil when none is set
+	next, end int64       // the ids reserved and not yet given: [next, end)
+	closed    bool        // by Close: no new entry
+	shared    bool        // ids are reserved in question_ids
+	delay     time.Duration
+	lost      func(handbook.Question, error)
+
+	writing sync.Mutex   // one batch written at a time
+	commits atomic.Int64 // batches and single writes, for tests
+}
+
+type logEntry struct {
+	q       handbook.Question
+	results string
+}
+
+// SetLostQuestion sets what receives an entry that was given an id but
+// that the database refused when it was written: the server spools it.
+// Without one such entries are dropped.
+func (s *Store) SetLostQuestion(fn func(handbook.Question, error)) {
+	s.logq.mu.Lock()
+	s.logq.lost = fn
+	s.logq.mu.Unlock()
 }
 
 func (s *Store) LogQuestion(ctx context.Context, q *handbook.Question) error {
@@ -67,96 +82,104 @@ func (s *Store) LogQuestion(ctx context.Context, q *handbook.Question) error {
 	if err != nil {
 		return err
 	}
-	r := &logReq{q: q, results: string(results), done: make(chan struct{})}
 	lq := &s.logq
 	lq.mu.Lock()
-	lq.pending = append(lq.pending, r)
-	if !lq.running {
-		lq.running = true
-		lq.wg.Add(1)
-		go s.flushLog()
+	defer lq.mu.Unlock()
+	if lq.closed {
+		return errors.New("log question: store closed")
 	}
-	lq.mu.Unlock()
-	select {
-	case <-r.done:
-		return r.err
-	case <-ctx.Done():
-		if r.state.CompareAndSwap(logWaiting, logWithdrawn) {
-			return ctx.Err()
+	if lq.next == lq.end {
+		if err := s.reserveIDs(ctx); err != nil {
+			return mapErr("log question", err)
 		}
-		<-r.done // taken: its batch answers within logBatchTimeout
-		return r.err
 	}
+	e := logEntry{q: *q, results: string(results)}
+	e.q.ID = lq.next
+	lq.next++
+	lq.pending = append(lq.pending, e)
+	switch {
+	case len(lq.pending) >= maxLogBatch:
+		if lq.timer != nil {
+			lq.timer.Stop()
+		}
+		lq.timer = time.AfterFunc(0, s.flushLog)
+	case lq.timer == nil:
+		lq.timer = time.AfterFunc(lq.delay, s.flushLog)
+	}
+	q.ID = e.q.ID
+	return nil
 }
 
-// flushLog writes the queued entries, a batch at a time, until none is
-// left.
+// reserveIDs takes the next block of ids; the caller holds lq.mu.
+func (s *Store) reserveIDs(ctx context.Context) error {
+	lq := &s.logq
+	if !lq.shared {
+		// A schema without question_ids (tests open one to stand for the
+		// first release's database): the ids after the largest written,
+		// and after those given already.
+		var next int64
+		if err := s.db.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) + 1 FROM questions`).Scan(&next); err != nil {
+			return err
+		}
+		lq.next = max(next, lq.end)
+		lq.end = lq.next + idBlock
+		return nil
+	}
+	var end int64
+	if err := s.db.QueryRowContext(ctx, `UPDATE question_ids SET next = next + ? RETURNING next`, idBlock).Scan(&end); err != nil {
+		return err
+	}
+	lq.next, lq.end = end-idBlock, end
+	return nil
+}
+
+// flushLog writes the queued entries.
 func (s *Store) flushLog() {
 	lq := &s.logq
-	defer lq.wg.Done()
-	for {
-		lq.mu.Lock()
-		batch := lq.pending
-		if len(batch) > maxLogBatch {
-			batch, lq.pending = batch[:maxLogBatch], batch[maxLogBatch:]
-		} else {
-			lq.pending = nil
-		}
-		if len(batch) == 0 {
-			lq.running = false
-			lq.mu.Unlock()
-			return
-		}
-		lq.mu.Unlock()
-		taken := batch[:0]
-		for _, r := range batch {
-			if r.state.CompareAndSwap(logWaiting, logTaken) {
-				taken = append(taken, r)
-			}
-		}
-		if len(taken) > 0 {
-			s.writeLog(taken)
-		}
-		for _, r := range taken {
-			close(r.done)
-		}
+	lq.writing.Lock()
+	defer lq.writing.Unlock()
+	lq.mu.Lock()
+	batch, lost := lq.pending, lq.lost
+	lq.pending = nil
+	if lq.timer != nil {
+		lq.timer.Stop()
+		lq.timer = nil
 	}
-}
-
-// writeLog stores rs and sets their ids, or each one's error.
-func (s *Store) writeLog(rs []*logReq) {
-	ctx, cancel := context.WithTimeout(context.Background(), logBatchTimeout)
+	lq.mu.Unlock()
+	if len(batch) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), logWriteTimeout)
 	defer cancel()
 	ins, err := s.insertQuestion(ctx)
-	if err != nil {
-		for _, r := range rs {
-			r.err = mapErr("log question", err)
+	if err == nil && len(batch) > 1 && s.writeLogBatch(ctx, ins, batch) == nil {
+		return
+	}
+	for i := range batch {
+		werr := err // the insert's preparation
+		if werr == nil {
+			lq.commits.Add(1)
+			werr = writeLogEntry(ctx, ins, &batch[i])
 		}
-		return
-	}
-	if len(rs) > 1 && s.writeLogBatch(ctx, ins, rs) == nil {
-		return
-	}
-	for _, r := range rs {
-		s.logq.commits.Add(1)
-		var id int64
-		if r.err = mapErr("log question", insertArgs(ctx, ins, r).Scan(&id)); r.err == nil {
-			r.q.ID = id
+		if werr != nil && lost != nil {
+			q := batch[i].q
+			q.ID = 0
+			lost(q, mapErr("log question", werr))
 		}
 	}
 }
 
-// writeLogBatch stores rs in one transaction; on an error none is stored.
-func (s *Store) writeLogBatch(ctx context.Context, ins *sql.Stmt, rs []*logReq) error {
+// writeLogBatch writes entries in one transaction; on an error none is
+// written.
+func (s *Store) writeLogBatch(ctx context.Context, ins *sql.Stmt, entries []logEntry) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
 	st := tx.StmtContext(ctx, ins)
-	ids := make([]int64, len(rs))
-	for i, r := range rs {
-		if err := insertArgs(ctx, st, r).Scan(&ids[i]); err != nil {
+	for i := range entries {
+		if err := writeLogEntry(ctx, st, &entries[i]); err != nil {
 			return err
 		}
 	}
@@ -164,14 +187,23 @@ func (s *Store) writeLogBatch(ctx context.Context, ins *sql.Stmt, rs []*logReq) 
 		return err
 	}
 	s.logq.commits.Add(1)
-	for i, r := range rs {
-		r.q.ID = ids[i]
-	}
 	return nil
 }
 
-func insertArgs(ctx context.Context, ins *sql.Stmt, r *logReq) *sql.Row {
-	q := r.q
-	return ins.QueryRowContext(ctx, ms(q.Time), q.Source, q.Query, r.results, q.Hits, q.Answerable, q.Latency.Microseconds(),
+func writeLogEntry(ctx context.Context, ins *sql.Stmt, e *logEntry) error {
+	q := &e.q
+	_, err := ins.ExecContext(ctx, q.ID, ms(q.Time), q.Source, q.Query, e.results, q.Hits, q.Answerable, q.Latency.Microseconds(),
 		q.Role, q.UserID, q.Field, q.Department)
+	return err
+}
+
+// syncLog writes the queued entries, for a reader that must see them.
+func (s *Store) syncLog() { s.flushLog() }
+
+// closeLog writes the queued entries and refuses new ones.
+func (s *Store) closeLog() {
+	s.logq.mu.Lock()
+	s.logq.closed = true
+	s.logq.mu.Unlock()
+	s.flushLog()
 }

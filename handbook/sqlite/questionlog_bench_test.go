@@ -12,8 +12,8 @@ import (
 
 // BenchmarkLogQuestionParallel logs from four goroutines per processor, as
 // a loaded server's searches do, and reports the slowest percent of the
-// calls: writers that queue behind one another instead of racing for
-// SQLite's write lock (whose busy handler sleeps a millisecond or more).
+// calls and the commits per entry: callers take an id and go, the queue is
+// written in batches behind them.
 func BenchmarkLogQuestionParallel(b *testing.B) {
 	s, err := Open(b.Context(), filepath.Join(b.TempDir(), "handbook.db"))
 	if err != nil {

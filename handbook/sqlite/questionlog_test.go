@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -47,22 +48,6 @@ func hold(t *testing.T, raw *sql.DB) (release func()) {
 	return release
 }
 
-// waitQueued waits until n entries wait in the queue.
-func waitQueued(t *testing.T, s *Store, n int) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
-		s.logq.mu.Lock()
-		k := len(s.logq.pending)
-		s.logq.mu.Unlock()
-		if k >= n {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d entries queued, want %d", k, n)
-		}
-	}
-}
-
 // stored returns the logged queries by id.
 func stored(t *testing.T, s *Store) map[int64]string {
 	t.Helper()
@@ -80,11 +65,30 @@ func question(query string) *handbook.Question {
 	return &handbook.Question{Source: handbook.SourceSearch, Query: query, Role: handbook.RolePublic, Results: []string{"a#b"}}
 }
 
-// TestLogQuestionGroupCommit: entries that arrive while a write waits are
-// stored together, each with the id of its own row.
-func TestLogQuestionGroupCommit(t *testing.T) {
+// rawCount counts the log's rows as another connection sees them.
+func rawCount(t *testing.T, raw *sql.DB) int {
+	t.Helper()
+	var n int
+	if err := raw.QueryRow(`SELECT count(*) FROM questions`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// setDelay sets how long the queue waits before it writes.
+func setDelay(s *Store, d time.Duration) {
+	s.logq.mu.Lock()
+	s.logq.delay = d
+	s.logq.mu.Unlock()
+}
+
+// TestLogQuestionWriteBehind: entries logged together get ids at once and
+// are written in one transaction, each as the row of its id; other
+// connections see them once it commits, after the delay or because a
+// reader of the log needs them; Close writes what is left.
+func TestLogQuestionWriteBehind(t *testing.T) {
 	s, raw := lockedStore(t)
-	release := hold(t, raw)
+	setDelay(s, time.Hour)
 	const n = 50
 	qs := make([]*handbook.Question, n)
 	errs := make([]error, n)
@@ -93,101 +97,151 @@ func TestLogQuestionGroupCommit(t *testing.T) {
 		qs[i] = question(fmt.Sprintf("câu hỏi %d", i))
 		wg.Go(func() { errs[i] = s.LogQuestion(t.Context(), qs[i]) })
 	}
-	waitQueued(t, s, n-10) // the first is taken at once and waits for the lock
-	release()
 	wg.Wait()
-	got := stored(t, s)
+	if got := rawCount(t, raw); got != 0 {
+		t.Errorf("%d rows written before the delay", got)
+	}
+	got := stored(t, s) // Questions writes the queue first
 	for i, q := range qs {
 		if errs[i] != nil || q.ID == 0 || got[q.ID] != q.Query {
 			t.Errorf("%q: id %d (stored as %q), err %v", q.Query, q.ID, got[q.ID], errs[i])
 		}
 	}
-	if len(got) != n {
-		t.Errorf("%d rows stored, want %d", len(got), n)
+	if len(got) != n || rawCount(t, raw) != n {
+		t.Errorf("%d rows stored (%d visible), want %d", len(got), rawCount(t, raw), n)
 	}
-	if c := s.logq.commits.Load(); c > 12 {
-		t.Errorf("%d commits for %d entries that queued together", c, n)
+	if c := s.logq.commits.Load(); c != 1 {
+		t.Errorf("%d commits for %d entries logged together, want 1", c, n)
 	}
-	t.Logf("%d entries, %d commits", n, s.logq.commits.Load())
+
+	// After the delay.
+	setDelay(s, 20*time.Millisecond)
+	if err := s.LogQuestion(t.Context(), question("sau")); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); rawCount(t, raw) != n+1; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the entry was not written after the delay")
+		}
+	}
+
+	// Before a feedback on it, and at Close.
+	setDelay(s, time.Hour)
+	q := question("góp ý")
+	if err := s.LogQuestion(t.Context(), q); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddFeedback(t.Context(), &handbook.Feedback{QuestionID: q.ID, Useful: true, Role: handbook.RolePublic}); err != nil {
+		t.Errorf("feedback on a question logged just before: %v", err)
+	}
+	if err := s.LogQuestion(t.Context(), question("cuối")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := rawCount(t, raw); got != n+3 {
+		t.Errorf("%d rows after Close, want %d", got, n+3)
+	}
+	if err := s.LogQuestion(t.Context(), question("đã đóng")); err == nil {
+		t.Error("LogQuestion after Close: no error")
+	}
 }
 
-// TestLogQuestionWithdrawn: a caller whose context ends while its entry
-// waits gets the context's error, and the entry is never stored.
-func TestLogQuestionWithdrawn(t *testing.T) {
+// TestLogQuestionDoesNotWait: while another connection holds the write
+// lock, logging still answers at once (with the block of ids reserved
+// before); the entries are written when the lock is free. Had a caller
+// waited for the write, it would have failed after the busy timeout.
+func TestLogQuestionDoesNotWait(t *testing.T) {
 	s, raw := lockedStore(t)
-	release := hold(t, raw)
+	setDelay(s, time.Millisecond)
 	first := question("đầu tiên")
-	firstErr := make(chan error, 1)
-	go func() { firstErr <- s.LogQuestion(t.Context(), first) }()
-	// The flusher takes the first entry and waits for the lock with it.
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
-		s.logq.mu.Lock()
-		running, k := s.logq.running, len(s.logq.pending)
-		s.logq.mu.Unlock()
-		if running && k == 0 {
-			break
+	if err := s.LogQuestion(t.Context(), first); err != nil {
+		t.Fatal(err)
+	}
+	release := hold(t, raw)
+	qs := []*handbook.Question{question("một"), question("hai"), question("ba")}
+	for _, q := range qs {
+		if err := s.LogQuestion(t.Context(), q); err != nil || q.ID == 0 {
+			t.Fatalf("%q while the database is locked: id %d, err %v", q.Query, q.ID, err)
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("the first entry was not taken")
+	}
+	release()
+	got := stored(t, s)
+	for _, q := range append(qs, first) {
+		if got[q.ID] != q.Query {
+			t.Errorf("%q: id %d stored as %q", q.Query, q.ID, got[q.ID])
 		}
 	}
 	ctx, cancel := context.WithCancel(t.Context())
-	late := question("bỏ đi")
-	lateErr := make(chan error, 1)
-	go func() { lateErr <- s.LogQuestion(ctx, late) }()
-	waitQueued(t, s, 1)
 	cancel()
-	if err := <-lateErr; !errors.Is(err, context.Canceled) {
-		t.Errorf("withdrawn entry: err %v, want context.Canceled", err)
+	late := question("bỏ đi")
+	if err := s.LogQuestion(ctx, late); !errors.Is(err, context.Canceled) || late.ID != 0 {
+		t.Errorf("cancelled caller: id %d, err %v", late.ID, err)
 	}
-	release()
-	if err := <-firstErr; err != nil || first.ID == 0 {
-		t.Fatalf("first entry: id %d, err %v", first.ID, err)
-	}
-	got := stored(t, s)
-	if len(got) != 1 || got[first.ID] != first.Query || late.ID != 0 {
-		t.Errorf("stored %v (late id %d), want only %q", got, late.ID, first.Query)
+	if got := stored(t, s); len(got) != 4 {
+		t.Errorf("stored %v, want the four entries", got)
 	}
 }
 
-// TestLogQuestionBatchFallback: an entry the database refuses fails alone;
-// the others of its batch are stored.
-func TestLogQuestionBatchFallback(t *testing.T) {
+// TestLogQuestionIDsAcrossStores: two stores on one file (two processes)
+// reserve their own blocks of ids, so their entries never share one.
+func TestLogQuestionIDsAcrossStores(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "handbook.db")
+	var stores [2]*Store
+	for i := range stores {
+		s, err := Open(t.Context(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		stores[i] = s
+	}
+	want := map[int64]string{}
+	for i := range 3 * idBlock {
+		q := question(fmt.Sprintf("câu %d", i))
+		if err := stores[i%2].LogQuestion(t.Context(), q); err != nil {
+			t.Fatal(err)
+		}
+		if prev, dup := want[q.ID]; dup {
+			t.Fatalf("id %d given to %q and %q", q.ID, prev, q.Query)
+		}
+		want[q.ID] = q.Query
+	}
+	stores[0].syncLog()
+	if got := stored(t, stores[1]); !maps.Equal(got, want) {
+		t.Errorf("stored %d entries, want %d as given", len(got), len(want))
+	}
+}
+
+// TestLogQuestionRefused: an entry the database refuses when its batch is
+// written goes to the lost-entry handler, without its id; the others of
+// the batch are written alone, with the ids their callers got.
+func TestLogQuestionRefused(t *testing.T) {
 	s, raw := lockedStore(t)
+	setDelay(s, time.Hour)
 	if _, err := raw.Exec(`CREATE TRIGGER refuse BEFORE INSERT ON questions WHEN NEW.query = 'hỏng'
 		BEGIN SELECT RAISE(ABORT, 'refused'); END`); err != nil {
 		t.Fatal(err)
 	}
-	release := hold(t, raw)
-	qs := []*handbook.Question{question("một"), question("hai"), question("hỏng"), question("ba")}
-	errs := make([]error, len(qs))
-	var wg sync.WaitGroup
-	wg.Go(func() { errs[0] = s.LogQuestion(t.Context(), qs[0]) })
-	for deadline := time.Now().Add(10 * time.Second); s.logq.commits.Load() == 0; time.Sleep(time.Millisecond) {
-		s.logq.mu.Lock()
-		taken := s.logq.running && len(s.logq.pending) == 0
-		s.logq.mu.Unlock()
-		if taken {
-			break
+	var lost []handbook.Question
+	s.SetLostQuestion(func(q handbook.Question, err error) {
+		if err == nil {
+			t.Error("lost entry without an error")
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("the first entry was not taken")
+		lost = append(lost, q)
+	})
+	qs := []*handbook.Question{question("một"), question("hỏng"), question("hai")}
+	for _, q := range qs {
+		if err := s.LogQuestion(t.Context(), q); err != nil {
+			t.Fatal(err)
 		}
 	}
-	for i := 1; i < len(qs); i++ {
-		wg.Go(func() { errs[i] = s.LogQuestion(t.Context(), qs[i]) })
-	}
-	waitQueued(t, s, len(qs)-1)
-	release()
-	wg.Wait()
 	got := stored(t, s)
-	for i, q := range qs {
-		refused := q.Query == "hỏng"
-		if refused != (errs[i] != nil) || refused != (q.ID == 0) || (!refused && got[q.ID] != q.Query) {
-			t.Errorf("%q: id %d (stored as %q), err %v", q.Query, q.ID, got[q.ID], errs[i])
-		}
+	if len(got) != 2 || got[qs[0].ID] != "một" || got[qs[2].ID] != "hai" {
+		t.Errorf("stored %v, want một as %d and hai as %d", got, qs[0].ID, qs[2].ID)
 	}
-	if len(got) != 3 {
-		t.Errorf("stored %v, want the three others", got)
+	if len(lost) != 1 || lost[0].Query != "hỏng" || lost[0].ID != 0 {
+		t.Errorf("lost %+v, want the entry hỏng without its id", lost)
 	}
 }

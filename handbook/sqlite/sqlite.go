@@ -44,7 +44,7 @@ type Store struct {
 		sync.Mutex
 		*sql.Stmt
 	}
-	logq logQueue // LogQuestion's group commit (questionlog.go)
+	logq logQueue // LogQuestion's write-behind transaction (questionlog.go)
 	// Now is the store's clock: it stamps records and decides which
 	// sessions have expired. Tests set it.
 	Now func() time.Time
@@ -70,16 +70,23 @@ func open(ctx context.Context, path string, fsys fs.FS) (*Store, error) {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	s := &Store{db: db, Now: time.Now}
+	s.logq.delay = logCommitDelay
 	if err := s.migrate(ctx, fsys); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrate sqlite %s: %w", path, err)
 	}
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'question_ids'`).Scan(&n); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	s.logq.shared = n == 1
 	return s, nil
 }
 
 // Close closes the database.
 func (s *Store) Close() error {
-	s.logq.wg.Wait() // a batch in flight gets its answer, not a closed database
+	s.closeLog() // the entries logged so far are committed
 	s.logStmt.Lock()
 	defer s.logStmt.Unlock()
 	if s.logStmt.Stmt != nil {
@@ -407,8 +414,8 @@ func (s *Store) insertQuestion(ctx context.Context) (*sql.Stmt, error) {
 	s.logStmt.Lock()
 	defer s.logStmt.Unlock()
 	if s.logStmt.Stmt == nil {
-		st, err := s.db.PrepareContext(ctx, `INSERT INTO questions (time, source, query, results, hits, answerable, latency_us, role, user_id, field, department)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
+		st, err := s.db.PrepareContext(ctx, `INSERT INTO questions (id, time, source, query, results, hits, answerable, latency_us, role, user_id, field, department)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return nil, err
 		}
@@ -441,11 +448,13 @@ func scanQuestion(sc interface{ Scan(...any) error }) (*handbook.Question, error
 }
 
 func (s *Store) Question(ctx context.Context, id int64) (*handbook.Question, error) {
+	s.syncLog()
 	q, err := scanQuestion(s.db.QueryRowContext(ctx, `SELECT `+questionCols+` FROM questions WHERE id = ?`, id))
 	return q, mapErr(fmt.Sprintf("question %d", id), err)
 }
 
 func (s *Store) Questions(ctx context.Context, from, to time.Time, fn func(*handbook.Question) error) error {
+	s.syncLog()
 	rows, err := s.db.QueryContext(ctx, `SELECT `+questionCols+` FROM questions WHERE time >= ? AND time < ? ORDER BY time, id`, ms(from), ms(to))
 	if err != nil {
 		return mapErr("read questions", err)
@@ -464,6 +473,7 @@ func (s *Store) Questions(ctx context.Context, from, to time.Time, fn func(*hand
 }
 
 func (s *Store) AddFeedback(ctx context.Context, f *handbook.Feedback) error {
+	s.syncLog() // the question it is about
 	if f.Time.IsZero() {
 		f.Time = s.now()
 	}
