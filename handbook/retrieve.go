@@ -220,7 +220,25 @@ func (r *Retriever) retrieve(ctx context.Context, q Query, f Filter, limit int, 
 			vecDone <- vecResult{hits, err}
 		}()
 	}
-	lex, err := r.Keyword.Search(ctx, q, f, n)
+	// The keyword hits may point into the index's buffers (ScratchSearcher):
+	// what is returned is copied (OwnHits) before they go back.
+	var releases []func()
+	defer func() {
+		for _, release := range releases {
+			release()
+		}
+	}()
+	keyword := func(f Filter) ([]Hit, error) {
+		if s, ok := r.Keyword.(ScratchSearcher); ok {
+			hits, release, err := s.SearchScratch(ctx, q, f, n)
+			if err == nil {
+				releases = append(releases, release)
+			}
+			return hits, err
+		}
+		return r.Keyword.Search(ctx, q, f, n)
+	}
+	lex, err := keyword(f)
 	if err != nil {
 		return nil, "", nil, err
 	}
@@ -229,7 +247,7 @@ func (r *Retriever) retrieve(ctx context.Context, q Query, f Filter, limit int, 
 		// force or not (their validity label says which).
 		named := f
 		named.Docs, named.AllDates = q.Docs, true
-		more, err := r.Keyword.Search(ctx, q, named, n)
+		more, err := keyword(named)
 		if err != nil {
 			return nil, "", nil, err
 		}
@@ -237,16 +255,16 @@ func (r *Retriever) retrieve(ctx context.Context, q Query, f Filter, limit int, 
 	}
 	lex = dedupe(Rerank(q, lex))
 	if vecDone == nil {
-		return truncate(lex, limit), ModeLexical, nil, nil
+		return OwnHits(truncate(lex, limit)), ModeLexical, nil, nil
 	}
 	v := <-vecDone
 	if v.err != nil {
 		if ctx.Err() != nil {
 			return nil, "", nil, ctx.Err()
 		}
-		return truncate(lex, limit), ModeLexical, v.err, nil
+		return OwnHits(truncate(lex, limit)), ModeLexical, v.err, nil
 	}
-	return truncate(dedupe(Fuse(r.Fusion, lex, dedupe(v.hits))), limit), ModeHybrid, nil, nil
+	return OwnHits(truncate(dedupe(Fuse(r.Fusion, lex, dedupe(v.hits))), limit)), ModeHybrid, nil, nil
 }
 
 // dedupe keeps the best chunk of each place a reader would open: one per
@@ -814,10 +832,28 @@ var AnswerableCoverage = 0.5
 // Coverage is the share of the query's topic words (or of its expansions'
 // words, whichever is higher) that occur in the hit.
 func Coverage(q Query, h *Hit) float64 {
-	doc := map[string]bool{}
-	for _, t := range FoldedSyllables(h.Title + " " + h.Heading + " " + h.Text) {
-		doc[t] = true
+	// The hit's folded syllables as the index stored them (title, heading
+	// and text), read in place: splitting them into a set allocated some
+	// 28 KB per search for the best hit alone.
+	folded := h.Folded
+	if folded == "" {
+		folded = strings.Join(FoldedSyllables(h.Title+" "+h.Heading+" "+h.Text), " ")
 	}
+	want := map[string]bool{}
+	for _, t := range q.Terms {
+		want[t] = false
+	}
+	for _, e := range q.Expansions {
+		for _, t := range FoldedSyllables(e) {
+			want[t] = false
+		}
+	}
+	for t := range strings.SplitSeq(folded, " ") {
+		if found, ok := want[t]; ok && !found {
+			want[t] = true
+		}
+	}
+	doc := want
 	share := func(terms []string) float64 {
 		n, found := 0, 0
 		for _, t := range terms {

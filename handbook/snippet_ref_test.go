@@ -137,3 +137,59 @@ func TestSnippetMatchesReference(t *testing.T) {
 		}
 	}
 }
+
+// coverageRef is Coverage as it was: a set of the hit's syllables folded
+// again from its title, heading and text.
+func coverageRef(q Query, h *Hit) float64 {
+	doc := map[string]bool{}
+	for _, t := range FoldedSyllables(h.Title + " " + h.Heading + " " + h.Text) {
+		doc[t] = true
+	}
+	share := func(terms []string) float64 {
+		n, found := 0, 0
+		for _, t := range terms {
+			if stopTerms[t] {
+				continue
+			}
+			n++
+			if doc[t] {
+				found++
+			}
+		}
+		if n == 0 {
+			return 0
+		}
+		return float64(found) / float64(n)
+	}
+	best := share(q.Terms)
+	for _, e := range q.Expansions {
+		best = max(best, share(FoldedSyllables(e))*0.9)
+	}
+	return best
+}
+
+// TestCoverageMatchesReference: Coverage read from the stored folded
+// syllables, or folding the hit itself when it has none, is what folding
+// the hit's title, heading and text gives.
+func TestCoverageMatchesReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	queries := []string{"đăng ký khai sinh", "thời hạn hộ tịch", "ưu tiên nộp hồ sơ", "a1 2025 thủ tục", "không có gì"}
+	for i := range 5000 {
+		q, err := (&Analyzer{}).Analyze(queries[i%len(queries)])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i%3 == 0 {
+			q.Expansions = []string{"khai sinh cho con", "hồ sơ"}
+		}
+		h := &Hit{Title: "Thủ tục đăng ký", Heading: "Điều 5 › Hồ sơ", Text: randomSnippetText(r, i%2 == 0)}
+		want := coverageRef(q, h)
+		if got := Coverage(q, h); got != want {
+			t.Fatalf("Coverage(%q) without folded = %v, want %v", h.Text, got, want)
+		}
+		h.Folded = strings.Join(FoldedSyllables(h.Title+" "+h.Heading+" "+h.Text), " ")
+		if got := Coverage(q, h); got != want {
+			t.Fatalf("Coverage(%q) with folded = %v, want %v", h.Text, got, want)
+		}
+	}
+}

@@ -467,6 +467,21 @@ func (m *Manager) DeleteDocument(ctx context.Context, id string) error {
 }
 
 // Search implements handbook.KeywordIndex on the current index.
+// SearchScratch is handbook.ScratchSearcher's, when the current index has
+// it, and Search otherwise (release then does nothing).
+func (m *Manager) SearchScratch(ctx context.Context, q handbook.Query, f handbook.Filter, k int) ([]handbook.Hit, func(), error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if m.cur == nil {
+		return nil, nil, errNoIndex
+	}
+	if s, ok := m.cur.(handbook.ScratchSearcher); ok {
+		return s.SearchScratch(ctx, q, f, k)
+	}
+	hits, err := m.cur.Search(ctx, q, f, k)
+	return hits, func() {}, err
+}
+
 func (m *Manager) Search(ctx context.Context, q handbook.Query, f handbook.Filter, k int) ([]handbook.Hit, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()

@@ -145,19 +145,26 @@ func appendRecord(b []byte, c *handbook.Chunk) []byte {
 const readGap = 8 << 10
 
 // readAll reads the records at locs and decodes them into hits, whose
-// strings point into the blocks read. ids are the chunk ids bleve gave, or
-// "" where the search did not read them; a record for another chunk is an
-// error, never another chunk's text, and so is a record whose checksum is
-// not the locator's.
-func (s *textStore) readAll(ids []string, locs []textLoc) ([]handbook.Hit, error) {
+// strings point into the blocks read: into buf, grown as needed and
+// returned, when buf is not nil, else into a block allocated per read. ids
+// are the chunk ids bleve gave, or "" where the search did not read them;
+// a record for another chunk is an error, never another chunk's text, and
+// so is a record whose checksum is not the locator's.
+func (s *textStore) readAll(ids []string, locs []textLoc, buf []byte) ([]handbook.Hit, []byte, error) {
 	order := make([]int, len(locs))
 	for i := range order {
 		order[i] = i
 	}
 	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(locs[a].off, locs[b].off) })
-	hits := make([]handbook.Hit, len(locs))
+	// Runs of records whose gaps are under readGap, each read at once.
+	type run struct {
+		start, end int // in order
+		lo, hi     int64
+	}
+	var runBuf [32]run
+	runs := runBuf[:0]
+	total := 0
 	for start := 0; start < len(order); {
-		// One run of records whose gaps are under readGap.
 		lo := locs[order[start]].off
 		hi := lo + int64(locs[order[start]].n)
 		end := start + 1
@@ -168,23 +175,40 @@ func (s *textStore) readAll(ids []string, locs []textLoc) ([]handbook.Hit, error
 			}
 			hi = max(hi, l.off+int64(l.n))
 		}
-		block := make([]byte, hi-lo)
-		if _, err := s.f.ReadAt(block, lo); err != nil {
-			return nil, fmt.Errorf("read chunk texts at %d: %w", lo, err)
-		}
-		for _, i := range order[start:end] {
-			l := locs[i]
-			b := block[l.off-lo : l.off-lo+int64(l.n)]
-			if crc32.Checksum(b, castagnoli) != l.crc {
-				return nil, fmt.Errorf("chunk text of %q at %d: checksum mismatch", ids[i], l.off)
-			}
-			if err := decodeRecord(b, &hits[i]); err != nil || (ids[i] != "" && hits[i].ChunkID != ids[i]) {
-				return nil, fmt.Errorf("chunk text of %s at %d: record of %q (%v)", ids[i], l.off, hits[i].ChunkID, err)
-			}
-		}
+		runs = append(runs, run{start, end, lo, hi})
+		total += int(hi - lo)
 		start = end
 	}
-	return hits, nil
+	if buf != nil {
+		// One buffer for every run, sized first: strings point into it,
+		// so it must not move once reading starts.
+		buf = slices.Grow(buf[:0], total)
+	}
+	hits := make([]handbook.Hit, len(locs))
+	for _, r := range runs {
+		var block []byte
+		if buf != nil {
+			at := len(buf)
+			buf = buf[:at+int(r.hi-r.lo)]
+			block = buf[at:]
+		} else {
+			block = make([]byte, r.hi-r.lo)
+		}
+		if _, err := s.f.ReadAt(block, r.lo); err != nil {
+			return nil, buf, fmt.Errorf("read chunk texts at %d: %w", r.lo, err)
+		}
+		for _, i := range order[r.start:r.end] {
+			l := locs[i]
+			b := block[l.off-r.lo : l.off-r.lo+int64(l.n)]
+			if crc32.Checksum(b, castagnoli) != l.crc {
+				return nil, buf, fmt.Errorf("chunk text of %q at %d: checksum mismatch", ids[i], l.off)
+			}
+			if err := decodeRecord(b, &hits[i]); err != nil || (ids[i] != "" && hits[i].ChunkID != ids[i]) {
+				return nil, buf, fmt.Errorf("chunk text of %s at %d: record of %q (%v)", ids[i], l.off, hits[i].ChunkID, err)
+			}
+		}
+	}
+	return hits, buf, nil
 }
 
 var errRecord = errors.New("bad chunk record")

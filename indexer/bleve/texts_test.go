@@ -223,17 +223,31 @@ func TestReadAllRuns(t *testing.T) {
 	for i, c := range ask {
 		ids[i], at[i] = chunks[c].ID, locs[c]
 	}
-	hits, err := s.readAll(ids, at)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, c := range ask {
-		if hits[i].ChunkID != chunks[c].ID || hits[i].Text != chunks[c].Text {
-			t.Errorf("hit %d: %s %.30q, want %s %.30q", i, hits[i].ChunkID, hits[i].Text, chunks[c].ID, chunks[c].Text)
+	// Into blocks of their own, and into one caller's buffer (too small
+	// at first: it grows before any record is read into it).
+	for _, buf := range [][]byte{nil, make([]byte, 0, 16)} {
+		hits, got, err := s.readAll(ids, at, buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, c := range ask {
+			if hits[i].ChunkID != chunks[c].ID || hits[i].Text != chunks[c].Text {
+				t.Errorf("hit %d: %s %.30q, want %s %.30q", i, hits[i].ChunkID, hits[i].Text, chunks[c].ID, chunks[c].Text)
+			}
+		}
+		if buf == nil {
+			continue
+		}
+		// The hits' strings are in the buffer returned.
+		clear(got[:cap(got)])
+		for i := range hits {
+			if hits[i].ChunkID != strings.Repeat("\x00", len(hits[i].ChunkID)) {
+				t.Fatalf("hit %d: id %q not in the buffer returned", i, hits[i].ChunkID)
+			}
 		}
 	}
 	at[1] = locs[1] // chunk 0 asked for, chunk 1's record named: both in one run
-	if _, err := s.readAll(ids, at); err == nil || !strings.Contains(err.Error(), chunks[1].ID) {
+	if _, _, err := s.readAll(ids, at, nil); err == nil || !strings.Contains(err.Error(), chunks[1].ID) {
 		t.Errorf("misplaced locator: error %v, want one naming the record read", err)
 	}
 }
