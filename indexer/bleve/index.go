@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"runtime"
 	"strings"
-	"sync"
 
 	"sotay/handbook"
 
@@ -479,15 +479,24 @@ func (x *Index) Search(ctx context.Context, q handbook.Query, f handbook.Filter,
 }
 
 // SearchScratch is Search with the hits' strings in a buffer that release
-// hands back for the next search (handbook.ScratchSearcher).
+// hands back for the next search (handbook.ScratchSearcher). When every
+// buffer is in use the records go into fresh blocks, as Search reads them,
+// and release does nothing.
 func (x *Index) SearchScratch(ctx context.Context, q handbook.Query, f handbook.Filter, k int) ([]handbook.Hit, func(), error) {
-	bp := recordBuffers.Get().(*[]byte)
+	var bp *[]byte
+	select {
+	case bp = <-recordBuffers:
+	default:
+		hits, err := x.Search(ctx, q, f, k)
+		return hits, func() {}, err
+	}
 	hits, buf, err := x.search(ctx, q, f, k, (*bp)[:0])
 	release := func() {
-		if cap(buf) <= maxPooledRecords {
-			*bp = buf[:0]
-			recordBuffers.Put(bp)
+		if cap(buf) > maxPooledRecords {
+			buf = []byte{}
 		}
+		*bp = buf[:0]
+		recordBuffers <- bp
 	}
 	if err != nil {
 		release()
@@ -496,12 +505,20 @@ func (x *Index) SearchScratch(ctx context.Context, q handbook.Query, f handbook.
 	return hits, release, nil
 }
 
-// recordBuffers hold the records read by SearchScratch: ~300 KB a search at
-// 100k chunks, two thirds of what it allocated.
-var recordBuffers = sync.Pool{New: func() any {
-	b := make([]byte, 0, 512<<10)
-	return &b
-}}
+// recordBuffers hold the records read by SearchScratch, ~300 KB a search
+// at 100k chunks (two thirds of what it allocated), for as many searches
+// at once as the cores can work on and some. A fixed set, not a sync.Pool:
+// a pool is emptied by the collector, and an overloaded server, hundreds
+// of searches in flight, each taking a buffer, drove the heap to its limit
+// and the collector into running without pause.
+var recordBuffers = func() chan *[]byte {
+	n := 4 * runtime.GOMAXPROCS(0)
+	c := make(chan *[]byte, n)
+	for range n {
+		c <- &[]byte{}
+	}
+	return c
+}()
 
 // maxPooledRecords bounds a buffer kept for reuse.
 const maxPooledRecords = 4 << 20

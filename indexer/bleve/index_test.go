@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -235,5 +236,46 @@ func TestIndexManyBatches(t *testing.T) {
 	cancel()
 	if err := x.Index(ctx, chunks); !errors.Is(err, context.Canceled) {
 		t.Errorf("Index with a cancelled context = %v, want context.Canceled", err)
+	}
+}
+
+// TestSearchScratch: hits read into a reused buffer are the hits Search
+// returns; with every buffer taken a search still answers (from blocks of
+// its own) instead of waiting; each release gives its buffer back.
+func TestSearchScratch(t *testing.T) {
+	x := open(t).(*bleve.Index)
+	chunks := []handbook.Chunk{chunk("a#1", "Đăng ký khai sinh tại xã"), chunk("b#1", "Đăng ký kết hôn"), chunk("c#1", "Cấp bản sao trích lục khai sinh")}
+	if err := x.Index(t.Context(), chunks); err != nil {
+		t.Fatal(err)
+	}
+	q, err := (&handbook.Analyzer{}).Analyze("khai sinh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := handbook.Filter{Audience: handbook.AudienceInternal}
+	want, err := x.Search(t.Context(), q, f, 10)
+	if err != nil || len(want) != 2 {
+		t.Fatalf("Search = %v, %v; want two hits", ids(want), err)
+	}
+	free := bleve.RecordBuffersFree()
+	var releases []func()
+	for i := range free + 2 {
+		got, release, err := x.SearchScratch(t.Context(), q, f, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("search %d: SearchScratch = %+v, want %+v", i, got, want)
+		}
+		releases = append(releases, release)
+	}
+	if n := bleve.RecordBuffersFree(); n != 0 {
+		t.Errorf("%d buffers free with every search holding one, want 0", n)
+	}
+	for _, release := range releases {
+		release()
+	}
+	if n := bleve.RecordBuffersFree(); n != free {
+		t.Errorf("%d buffers free after the releases, want %d", n, free)
 	}
 }
