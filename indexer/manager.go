@@ -118,10 +118,13 @@ func (m *Manager) OpenCurrent() (bool, error) {
 		m.log().Warn("current index incomplete, rebuilding", "dir", dir)
 		return false, nil
 	}
-	m.swap(kw, filepath.Base(dir))
 	// A build killed mid-way (kill -9, power cut) leaves its directory
-	// behind; without this it would stay until the next full rebuild.
+	// behind; without this it would stay until the next full rebuild. It
+	// goes before the index serves: removed after, the server was ready
+	// while a dead build of hundreds of megabytes was still being deleted
+	// (TestKillDuringRebuild saw it still there once).
 	m.removeStale(filepath.Base(dir))
+	m.swap(kw, filepath.Base(dir))
 	return true, nil
 }
 
