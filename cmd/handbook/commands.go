@@ -93,11 +93,15 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	// Build or update the index while already listening: /readyz answers 503
 	// and searches get a clear "not ready" until the index is complete.
 	go func() {
-		if _, err := app.Sync(ctx, false); err != nil && ctx.Err() == nil {
+		_, err := app.Sync(ctx, false)
+		if err != nil && ctx.Err() == nil {
 			log.Error("index build failed", "err", err)
 		}
 		// Checking the index against the content read it all again.
 		app.loader.ReleasePages()
+		if err == nil {
+			warmUp(ctx, app.Retriever, store, time.Now(), log.With("component", "warm")) // warm.go
+		}
 		if cfg.Watch {
 			watch(ctx, app, cfg.Content)
 		}
