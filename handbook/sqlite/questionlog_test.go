@@ -5,10 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"path/filepath"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"sotay/handbook"
@@ -243,5 +245,43 @@ func TestLogQuestionRefused(t *testing.T) {
 	}
 	if len(lost) != 1 || lost[0].Query != "hỏng" || lost[0].ID != 0 {
 		t.Errorf("lost %+v, want the entry hỏng without its id", lost)
+	}
+}
+
+// TestLogQuestionIDsAfterUpgrade: a database that logged questions before
+// question_ids existed hands out ids after its largest one once upgraded.
+func TestLogQuestionIDsAfterUpgrade(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "handbook.db")
+	b, err := fs.ReadFile(migrations, "migrations/0001_init.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := open(t.Context(), path, fstest.MapFS{"migrations/0001_init.sql": {Data: b}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last int64
+	for i := range 3 {
+		q := question(fmt.Sprintf("cũ %d", i))
+		if err := old.LogQuestion(t.Context(), q); err != nil {
+			t.Fatal(err)
+		}
+		last = q.ID
+	}
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	q := question("mới")
+	if err := s.LogQuestion(t.Context(), q); err != nil {
+		t.Fatal(err)
+	}
+	got := stored(t, s)
+	if q.ID <= last || len(got) != 4 || got[q.ID] != "mới" {
+		t.Errorf("after the upgrade: id %d (the old ones end at %d), stored %v", q.ID, last, got)
 	}
 }
