@@ -1034,6 +1034,10 @@ func snippet(text, folded string, marks markSet, size int) string {
 		}
 	}
 	window := collapseSpace(text[from:to])
+	// A window cut inside a syllable ends with part of it, never marked.
+	r1, _ := utf8.DecodeLastRuneInString(text[:to])
+	r2, _ := utf8.DecodeRuneInString(text[to:])
+	cut := to < len(text) && IsWordRune(r1) && IsWordRune(r2)
 	var b strings.Builder
 	b.Grow(len(window) + 16*bestN + 8)
 	if from > 0 {
@@ -1046,7 +1050,7 @@ func snippet(text, folded string, marks markSet, size int) string {
 		for m < len(matches) && matches[m].tok < tok {
 			m++
 		}
-		if m < len(matches) && matches[m].tok == tok {
+		if m < len(matches) && matches[m].tok == tok && !(cut && end == len(window)) {
 			b.WriteString(html.EscapeString(window[pos:start]))
 			b.WriteString("<mark>")
 			b.WriteString(html.EscapeString(window[start:end]))

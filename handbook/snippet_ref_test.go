@@ -130,6 +130,13 @@ func TestSnippetMatchesReference(t *testing.T) {
 				t.Fatalf("snippet(%q) with misaligned folded %q\n got %q\nwant %q", text, bad, got, want)
 			}
 		}
+		// A marked syllable longer than half the window, cut by it.
+		long := "hồ sơ " + strings.Repeat("nghiêng", 1+r.IntN(8)) + " khai sinh"
+		lq, _ := (&Analyzer{}).Analyze(strings.Repeat("nghieng", 1+r.IntN(8)) + " ho so")
+		lm := markTerms(lq)
+		if got, want := snippet(long, "", lm, size), snippetRef(long, lm.terms, size); got != want {
+			t.Fatalf("snippet(%q, %d)\n got %q\nwant %q", long, size, got, want)
+		}
 		h := &Hit{Title: "Thủ tục đăng ký", Heading: "Điều 5 › Hồ sơ (a)", Text: text}
 		h.Folded = strings.Join(FoldedSyllables(h.Title+" "+h.Heading+" "+h.Text), " ")
 		if got := hitSnippet(h, marks, size); got != want {
