@@ -161,6 +161,7 @@ func TestLogQuestionDoesNotWait(t *testing.T) {
 	if err := s.LogQuestion(t.Context(), first); err != nil {
 		t.Fatal(err)
 	}
+	stored(t, s) // written: no write of the store's in flight when hold takes the lock
 	release := hold(t, raw)
 	qs := []*handbook.Question{question("một"), question("hai"), question("ba")}
 	for _, q := range qs {
