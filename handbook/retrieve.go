@@ -228,6 +228,13 @@ func (r *Retriever) retrieve(ctx context.Context, q Query, f Filter, limit int, 
 			release()
 		}
 	}()
+	// own copies what is returned out of those buffers, when there are any.
+	own := func(hits []Hit) []Hit {
+		if len(releases) == 0 {
+			return hits
+		}
+		return OwnHits(hits)
+	}
 	keyword := func(f Filter) ([]Hit, error) {
 		if s, ok := r.Keyword.(ScratchSearcher); ok {
 			hits, release, err := s.SearchScratch(ctx, q, f, n)
@@ -255,16 +262,16 @@ func (r *Retriever) retrieve(ctx context.Context, q Query, f Filter, limit int, 
 	}
 	lex = dedupe(Rerank(q, lex))
 	if vecDone == nil {
-		return OwnHits(truncate(lex, limit)), ModeLexical, nil, nil
+		return own(truncate(lex, limit)), ModeLexical, nil, nil
 	}
 	v := <-vecDone
 	if v.err != nil {
 		if ctx.Err() != nil {
 			return nil, "", nil, ctx.Err()
 		}
-		return OwnHits(truncate(lex, limit)), ModeLexical, v.err, nil
+		return own(truncate(lex, limit)), ModeLexical, v.err, nil
 	}
-	return OwnHits(truncate(dedupe(Fuse(r.Fusion, lex, dedupe(v.hits))), limit)), ModeHybrid, nil, nil
+	return own(truncate(dedupe(Fuse(r.Fusion, lex, dedupe(v.hits))), limit)), ModeHybrid, nil, nil
 }
 
 // dedupe keeps the best chunk of each place a reader would open: one per
@@ -839,21 +846,24 @@ func Coverage(q Query, h *Hit) float64 {
 	if folded == "" {
 		folded = strings.Join(FoldedSyllables(h.Title+" "+h.Heading+" "+h.Text), " ")
 	}
-	want := map[string]bool{}
+	// Whether each syllable of the question and its expansions is in the
+	// hit.
+	expansions := make([][]string, len(q.Expansions))
+	inDoc := map[string]bool{}
 	for _, t := range q.Terms {
-		want[t] = false
+		inDoc[t] = false
 	}
-	for _, e := range q.Expansions {
-		for _, t := range FoldedSyllables(e) {
-			want[t] = false
+	for i, e := range q.Expansions {
+		expansions[i] = FoldedSyllables(e)
+		for _, t := range expansions[i] {
+			inDoc[t] = false
 		}
 	}
 	for t := range strings.SplitSeq(folded, " ") {
-		if found, ok := want[t]; ok && !found {
-			want[t] = true
+		if _, ok := inDoc[t]; ok {
+			inDoc[t] = true
 		}
 	}
-	doc := want
 	share := func(terms []string) float64 {
 		n, found := 0, 0
 		for _, t := range terms {
@@ -861,7 +871,7 @@ func Coverage(q Query, h *Hit) float64 {
 				continue
 			}
 			n++
-			if doc[t] {
+			if inDoc[t] {
 				found++
 			}
 		}
@@ -871,8 +881,8 @@ func Coverage(q Query, h *Hit) float64 {
 		return float64(found) / float64(n)
 	}
 	best := share(q.Terms)
-	for _, e := range q.Expansions {
-		best = max(best, share(FoldedSyllables(e))*0.9)
+	for _, e := range expansions {
+		best = max(best, share(e)*0.9)
 	}
 	return best
 }
