@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"flag"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -30,6 +33,7 @@ var (
 	benchDataFlag   = flag.String("bench.data", "", "data directory holding (or receiving) the corpus index")
 	benchPostings   = flag.Int("bench.postings-mb", -1, "postings cache in MiB (0: none; -1: the default)")
 	benchCandidates = flag.Int("bench.candidates", 0, "lexical candidates the reranker sees (0: handbook.DefaultCandidates)")
+	benchDump       = flag.String("bench.dump", "", "BenchmarkSearch writes each question's hits, ids and exact scores, to this file: two builds that must rank alike can be diffed")
 )
 
 type benchFixture struct {
@@ -118,6 +122,11 @@ func BenchmarkSearch(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	if *benchDump != "" {
+		if err := dumpHits(b.Context(), f, *benchDump); err != nil {
+			b.Fatal(err)
+		}
+	}
 	i := 0
 	cpu0 := cpuTime()
 	for b.Loop() {
@@ -132,6 +141,24 @@ func BenchmarkSearch(b *testing.B) {
 	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(i), "cpu-ms/op")
 	b.ReportMetric(rep.R1, "recall@1")
 	b.ReportMetric(rep.MRR10, "mrr@10")
+}
+
+// dumpHits writes, per question, the ids of its hits with their scores'
+// bits and snippets: a change meant to leave ranking alone must leave the
+// file alike to the byte.
+func dumpHits(ctx context.Context, f *benchFixture, name string) error {
+	var buf bytes.Buffer
+	for _, c := range f.cases {
+		res, err := f.retriever.Search(ctx, handbook.SearchRequest{Query: c.Query, Limit: 10, Filter: f.filter})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&buf, "%q\n", c.Query)
+		for _, h := range res.Hits {
+			fmt.Fprintf(&buf, "\t%s %x %q\n", h.ChunkID, math.Float64bits(h.Score), h.Snippet)
+		}
+	}
+	return os.WriteFile(name, buf.Bytes(), 0o644)
 }
 
 // BenchmarkSearchParallel runs the same searches from 4 goroutines per

@@ -42,20 +42,19 @@ type postingsKey struct {
 }
 
 // postings is one decoded list: document numbers within the segment with
-// each posting's frequency and norm, as zap gives them.
+// each posting's tfNorm.
 type postings struct {
-	docs  []uint32
-	freqs []uint16
-	norms []float32
+	docs []uint32
+	tfn  []float64
 	// df is the list's length without the documents deleted in del; it is
 	// recomputed when a snapshot brings other deletions.
 	df  uint64
 	del *roaring.Bitmap
 }
 
-// bytes is what an entry holds: 10 bytes a posting, and some 240 for the
+// bytes is what an entry holds: 12 bytes a posting, and some 240 for the
 // entry itself (map slot, LRU element, postings header, key).
-func (p *postings) bytes() int { return len(p.docs)*10 + 240 }
+func (p *postings) bytes() int { return len(p.docs)*12 + 240 }
 
 type postingsEntry struct {
 	key postingsKey

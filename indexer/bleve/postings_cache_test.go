@@ -15,7 +15,7 @@ import (
 // larger than the whole cache is not kept.
 func TestPostingsCacheBound(t *testing.T) {
 	list := func(n int) *postings {
-		return &postings{docs: make([]uint32, n), freqs: make([]uint16, n), norms: make([]float32, n), df: uint64(n)}
+		return &postings{docs: make([]uint32, n), tfn: make([]float64, n), df: uint64(n)}
 	}
 	key := func(i int) postingsKey { return postingsKey{field: "text_fold", term: fmt.Sprint("t", i)} }
 	one := list(100).bytes()
@@ -71,7 +71,7 @@ type fakeSegment struct {
 // lists of that segment leave the cache, and the byte count follows.
 func TestPostingsCachePrune(t *testing.T) {
 	a, b := &fakeSegment{n: 1}, &fakeSegment{n: 2}
-	p := &postings{docs: make([]uint32, 100), freqs: make([]uint16, 100), norms: make([]float32, 100)}
+	p := &postings{docs: make([]uint32, 100), tfn: make([]float64, 100)}
 	c := newPostingsCache(1 << 20)
 	c.put(postingsKey{a, "text_fold", "khai"}, p)
 	c.put(postingsKey{b, "text_fold", "khai"}, p)

@@ -159,6 +159,12 @@ type scored struct {
 	score float64
 }
 
+// worse orders by score, then by document number as bleve's collector
+// does: of equal scores the earlier document comes first.
+func worse(p, q scored) bool {
+	return p.score < q.score || (p.score == q.score && p.num > q.num)
+}
+
 // termAtATime returns the k best documents of the disjunction of specs among
 // those passing must (each a set the document must be in) and mustNot, best
 // first, with their scores and stored fields. ok is false when the index is
@@ -284,7 +290,7 @@ func (x *Index) termAtATime(ctx context.Context, specs []matchSpec, must, mustNo
 					for j, n := range p.docs {
 						d := off + n
 						acc := &a.docs[d]
-						c := sqrtFreq(uint64(p.freqs[j])) * float64(p.norms[j]) * w
+						c := p.tfn[j] * w
 						if acc.gen == gen {
 							acc.termSum += c
 							acc.termCnt++
@@ -313,11 +319,12 @@ func (x *Index) termAtATime(ctx context.Context, specs []matchSpec, must, mustNo
 
 	nm := float64(len(specs) - gone)
 	best := make([]scored, 0, k+1)
-	// worse orders by score, then by document number as bleve's collector
-	// does: of equal scores the earlier document comes first.
-	worse := func(p, q scored) bool {
-		return p.score < q.score || (p.score == q.score && p.num > q.num)
-	}
+	// below: a document whose sum·cnt is under it scores under best[0], the
+	// worst kept once k are, and cannot enter. Most documents reached fall
+	// there; they are turned away before the division and the heap. The
+	// bound sits a billionth under best[0]·nm, far more than the rounding
+	// of either product, so a score equal to best[0] is still compared.
+	below := math.Inf(-1)
 	// In document order, each accumulator zeroed once read (release then
 	// has nothing left to do).
 	for w, bits := range a.touched {
@@ -329,12 +336,19 @@ func (x *Index) termAtATime(ctx context.Context, specs []matchSpec, must, mustNo
 				continue
 			}
 			acc.fold(a.nt)
-			s := scored{num: uint64(d), score: acc.sum * float64(acc.cnt) / nm}
+			raw := acc.sum * float64(acc.cnt)
 			*acc = docAccum{}
+			if raw < below {
+				continue
+			}
+			s := scored{num: uint64(d), score: raw / nm}
 			if len(best) == k && !worse(best[0], s) {
 				continue
 			}
-			best = heapPush(best, s, k, worse)
+			best = heapPush(best, s, k)
+			if len(best) == k {
+				below = best[0].score * nm * (1 - 1e-9)
+			}
 		}
 		a.touched[w] = 0
 	}
@@ -488,7 +502,7 @@ func (x *Index) postingsOf(s *scorch.SegmentSnapshot, field, term string, dict f
 	}
 	dec.pl = pl
 	p := &dec.tmp[i]
-	p.docs, p.freqs, p.norms = p.docs[:0], p.freqs[:0], p.norms[:0]
+	p.docs, p.tfn = p.docs[:0], p.tfn[:0]
 	if pl.Count() > 0 {
 		dec.iter = pl.Iterator(true, true, false, dec.iter)
 		for {
@@ -499,13 +513,8 @@ func (x *Index) postingsOf(s *scorch.SegmentSnapshot, field, term string, dict f
 			if ps == nil {
 				break
 			}
-			f := ps.Frequency()
-			if f > math.MaxUint16 {
-				return nil, fmt.Errorf("term frequency %d", f)
-			}
 			p.docs = append(p.docs, uint32(ps.Number()))
-			p.freqs = append(p.freqs, uint16(f))
-			p.norms = append(p.norms, float32(ps.Norm()))
+			p.tfn = append(p.tfn, tfNorm(ps.Frequency(), ps.Norm()))
 		}
 	}
 	p.del, p.df = del, liveCount(p.docs, del)
@@ -513,10 +522,9 @@ func (x *Index) postingsOf(s *scorch.SegmentSnapshot, field, term string, dict f
 		return p, nil
 	}
 	c := &postings{
-		docs:  slices.Clone(p.docs),
-		freqs: slices.Clone(p.freqs),
-		norms: slices.Clone(p.norms),
-		df:    p.df, del: del,
+		docs: slices.Clone(p.docs),
+		tfn:  slices.Clone(p.tfn),
+		df:   p.df, del: del,
 	}
 	x.postings.put(key, c)
 	return c, nil
@@ -703,11 +711,20 @@ func sqrtFreq(f uint64) float64 {
 	return math.Sqrt(float64(f))
 }
 
+// tfNorm is a posting's share of its score before the term's weight: the
+// square root of its frequency times its norm, as TermQueryScorer
+// multiplies them. Kept per posting, the walk multiplies once per posting
+// where it looked up a root, widened a norm and multiplied twice; the
+// score is the same to the bit, since (√f·norm)·w is what it computed.
+func tfNorm(freq uint64, norm float64) float64 {
+	return sqrtFreq(freq) * float64(float32(norm))
+}
+
 // heapPush adds s to the min-heap h (by worse) bounded to k entries.
-func heapPush(h []scored, s scored, k int, worse func(p, q scored) bool) []scored {
+func heapPush(h []scored, s scored, k int) []scored {
 	if len(h) == k {
 		h[0] = s
-		siftDown(h, 0, worse)
+		siftDown(h, 0)
 		return h
 	}
 	h = append(h, s)
@@ -722,7 +739,7 @@ func heapPush(h []scored, s scored, k int, worse func(p, q scored) bool) []score
 	return h
 }
 
-func siftDown(h []scored, i int, worse func(p, q scored) bool) {
+func siftDown(h []scored, i int) {
 	for {
 		l := 2*i + 1
 		if l >= len(h) {
