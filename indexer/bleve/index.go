@@ -176,9 +176,10 @@ func (x *Index) SetPostingsCache(maxBytes int) {
 	}
 }
 
-// PostingsCacheStats reports the cache of decoded postings: its entries and
-// bytes, and the lookups that found a list and that missed.
-func (x *Index) PostingsCacheStats() (entries, bytes int, hits, misses uint64) {
+// PostingsCacheStats reports the cache of decoded postings: the lists it
+// holds (a term's list in one segment each) and their bytes, and the lists
+// looked up that it had and that it lacked.
+func (x *Index) PostingsCacheStats() (lists, bytes int, hits, misses uint64) {
 	if x.postings == nil {
 		return 0, 0, 0, 0
 	}

@@ -10,6 +10,19 @@ import (
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
 
+// fakeSegment stands for a segment in cache keys; only its identity counts.
+type fakeSegment struct {
+	segment.Segment
+	n int
+}
+
+// get1 is k's list in seg, or nil.
+func get1(c *postingsCache, k termKey, seg segment.Segment) *postings {
+	out := make([]*postings, 1)
+	c.get(k, []segment.Segment{seg}, out)
+	return out[0]
+}
+
 // TestPostingsCacheBound: the cache never holds more bytes than its bound,
 // keeps what was used last and drops the least recently used first; a list
 // larger than the whole cache is not kept.
@@ -17,54 +30,59 @@ func TestPostingsCacheBound(t *testing.T) {
 	list := func(n int) *postings {
 		return &postings{docs: make([]uint32, n), tfn: make([]float64, n), df: uint64(n)}
 	}
-	key := func(i int) postingsKey { return postingsKey{field: "text_fold", term: fmt.Sprint("t", i)} }
-	one := list(100).bytes()
+	seg := &fakeSegment{n: 1}
+	key := func(i int) termKey { return termKey{field: "text_fold", term: fmt.Sprint("t", i)} }
+	one := entryBytes + list(100).bytes()
 	c := newPostingsCache(3 * one)
 	for i := range 3 {
-		c.put(key(i), list(100))
+		c.put(key(i), seg, list(100))
 	}
-	if entries, bytes, _, _ := c.stats(); entries != 3 || bytes != 3*one {
-		t.Fatalf("after three lists: %d entries, %d bytes; want 3, %d", entries, bytes, 3*one)
+	if lists, bytes, _, _ := c.stats(); lists != 3 || bytes != 3*one {
+		t.Fatalf("after three lists: %d lists, %d bytes; want 3, %d", lists, bytes, 3*one)
 	}
-	if c.get(key(0)) == nil { // 0 is now the most recently used
+	if get1(c, key(0), seg) == nil { // 0 is now the most recently used
 		t.Fatal("list 0 missing")
 	}
-	c.put(key(3), list(100)) // evicts 1, the least recently used
-	if c.get(key(1)) != nil {
+	c.put(key(3), seg, list(100)) // evicts 1, the least recently used
+	if get1(c, key(1), seg) != nil {
 		t.Error("list 1 kept; it was the least recently used")
 	}
 	for _, i := range []int{0, 2, 3} {
-		if c.get(key(i)) == nil {
+		if get1(c, key(i), seg) == nil {
 			t.Errorf("list %d evicted", i)
 		}
 	}
-	c.put(key(4), list(1000)) // larger than the cache
-	if c.get(key(4)) != nil {
+	c.put(key(4), seg, list(1000)) // larger than the cache
+	if get1(c, key(4), seg) != nil {
 		t.Error("a list larger than the whole cache was kept")
 	}
 	if _, bytes, _, _ := c.stats(); bytes > 3*one {
 		t.Errorf("%d bytes held, bound %d", bytes, 3*one)
 	}
-	// Replacing an entry (new deletions) keeps the byte count right.
-	c.put(key(0), list(50))
-	entries, bytes, hits, misses := c.stats()
-	if want := 2*one + list(50).bytes(); bytes != want || entries != 3 {
-		t.Errorf("after replacing list 0: %d entries, %d bytes; want 3, %d", entries, bytes, want)
+	// Replacing a list (new deletions) keeps the byte count right.
+	c.put(key(0), seg, list(50))
+	lists, bytes, hits, misses := c.stats()
+	if want := 2*one + entryBytes + list(50).bytes(); bytes != want || lists != 3 {
+		t.Errorf("after replacing list 0: %d lists, %d bytes; want 3, %d", lists, bytes, want)
 	}
 	if hits == 0 || misses == 0 {
 		t.Errorf("hits %d, misses %d: both should have been counted", hits, misses)
 	}
+	// A second segment's list joins the term's entry and counts in full.
+	seg2 := &fakeSegment{n: 2}
+	c.put(key(0), seg2, list(10))
+	out := make([]*postings, 2)
+	if found := c.get(key(0), []segment.Segment{seg2, seg}, out); found != 2 || len(out[0].docs) != 10 || len(out[1].docs) != 50 {
+		t.Errorf("one term in two segments: found %d, lists %v", found, out)
+	}
+	if lists, bytes, _, _ := c.stats(); lists != 4 || bytes > 3*one {
+		t.Errorf("after a second segment's list: %d lists, %d bytes (bound %d); want 4 lists", lists, bytes, 3*one)
+	}
 	var nilCache *postingsCache
-	nilCache.put(key(0), list(1))
-	if nilCache.get(key(0)) != nil {
+	nilCache.put(key(0), seg, list(1))
+	if get1(nilCache, key(0), seg) != nil {
 		t.Error("a nil cache returned a list")
 	}
-}
-
-// fakeSegment stands for a segment in cache keys; only its identity counts.
-type fakeSegment struct {
-	segment.Segment
-	n int
 }
 
 // TestPostingsCachePrune: once a snapshot no longer holds a segment, the
@@ -73,23 +91,24 @@ func TestPostingsCachePrune(t *testing.T) {
 	a, b := &fakeSegment{n: 1}, &fakeSegment{n: 2}
 	p := &postings{docs: make([]uint32, 100), tfn: make([]float64, 100)}
 	c := newPostingsCache(1 << 20)
-	c.put(postingsKey{a, "text_fold", "khai"}, p)
-	c.put(postingsKey{b, "text_fold", "khai"}, p)
-	c.put(postingsKey{b, "text_fold", "sinh"}, p)
+	khai, sinh := termKey{"text_fold", "khai"}, termKey{"text_fold", "sinh"}
+	c.put(khai, a, p)
+	c.put(khai, b, p)
+	c.put(sinh, b, p)
 	snap1, snap2 := new(int), new(int)
 	c.prune(snap1, func() []segment.Segment { return []segment.Segment{a, b} })
-	if entries, _, _, _ := c.stats(); entries != 3 {
-		t.Fatalf("pruning to both segments left %d entries, want 3", entries)
+	if lists, _, _, _ := c.stats(); lists != 3 {
+		t.Fatalf("pruning to both segments left %d lists, want 3", lists)
 	}
 	c.prune(snap2, func() []segment.Segment { return []segment.Segment{a} })
-	entries, bytes, _, _ := c.stats()
-	if entries != 1 || bytes != p.bytes() {
-		t.Errorf("after the snapshot dropped segment b: %d entries, %d bytes; want 1, %d", entries, bytes, p.bytes())
+	lists, bytes, _, _ := c.stats()
+	if lists != 1 || bytes != entryBytes+p.bytes() {
+		t.Errorf("after the snapshot dropped segment b: %d lists, %d bytes; want 1, %d", lists, bytes, entryBytes+p.bytes())
 	}
-	if c.get(postingsKey{a, "text_fold", "khai"}) == nil {
+	if get1(c, khai, a) == nil {
 		t.Error("the list of the live segment was dropped")
 	}
-	if c.get(postingsKey{b, "text_fold", "sinh"}) != nil {
+	if get1(c, khai, b) != nil || get1(c, sinh, b) != nil {
 		t.Error("a list of the dropped segment is still served")
 	}
 }

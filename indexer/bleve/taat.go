@@ -197,13 +197,11 @@ func (x *Index) termAtATime(ctx context.Context, specs []matchSpec, must, mustNo
 	if err != nil {
 		return nil, false, err
 	}
-	x.postings.prune(snap, func() []segment.Segment {
-		live := make([]segment.Segment, len(segs))
-		for i, s := range segs {
-			live[i] = s.Segment()
-		}
-		return live
-	})
+	live := make([]segment.Segment, len(segs))
+	for i, s := range segs {
+		live[i] = s.Segment()
+	}
+	x.postings.prune(snap, func() []segment.Segment { return live })
 	a, err := getAccum(ctx, int(total))
 	if err != nil {
 		return nil, true, err
@@ -270,13 +268,11 @@ func (x *Index) termAtATime(ctx context.Context, specs []matchSpec, must, mustNo
 						continue
 					}
 				}
+				if err := x.termPostings(segs, live, spec.field, term, dict, &dec, lists); err != nil {
+					return nil, true, fmt.Errorf("postings %s:%s: %w", spec.field, term, err)
+				}
 				var df uint64
-				for i, s := range segs {
-					p, err := x.postingsOf(s, spec.field, term, dict, i, &dec)
-					if err != nil {
-						return nil, true, fmt.Errorf("postings %s:%s: %w", spec.field, term, err)
-					}
-					lists[i] = p
+				for _, p := range lists {
 					df += p.df
 				}
 				n++
@@ -474,24 +470,59 @@ type decoder struct {
 	tmp  []postings // one per segment: a term's lists are used together
 }
 
-// postingsOf returns the postings of term in field of the i-th segment s,
-// from the cache or decoded (and then cached when long enough). A list
-// decoded for this search only lives in dec until the next call for the
-// same segment.
-func (x *Index) postingsOf(s *scorch.SegmentSnapshot, field, term string, dict func(string) ([]segment.TermDictionary, error), i int, dec *decoder) (*postings, error) {
-	key := postingsKey{s.Segment(), field, term}
-	del := s.Deleted()
-	if p := x.postings.get(key); p != nil {
-		if p.del == del {
-			return p, nil
-		}
-		// Other deletions since it was cached: the same list with its
-		// document frequency counted again.
-		q := *p
-		q.del, q.df = del, liveCount(p.docs, del)
-		x.postings.put(key, &q)
-		return &q, nil
+// termPostings sets out[i] to the postings of term in field of segs[i],
+// live[i] being its segment: from the cache, or decoded and then cached.
+// Without a cache, a list decoded lives in dec until the next term.
+func (x *Index) termPostings(segs []*scorch.SegmentSnapshot, live []segment.Segment, field, term string, dict func(string) ([]segment.TermDictionary, error), dec *decoder, out []*postings) error {
+	key := termKey{field, term}
+	if x.postings.get(key, live, out) == len(segs) && current(out, segs) {
+		return nil // the usual case: every list cached, no deletions since
 	}
+	for i, s := range segs {
+		del := s.Deleted()
+		if p := out[i]; p != nil {
+			if p.del != del {
+				// Other deletions since it was cached: the same list with
+				// its document frequency counted again.
+				q := *p
+				q.del, q.df = del, liveCount(p.docs, del)
+				x.postings.put(key, live[i], &q)
+				out[i] = &q
+			}
+			continue
+		}
+		p, err := x.decodePostings(s, field, term, dict, i, dec)
+		if err != nil {
+			return err
+		}
+		if x.postings != nil {
+			c := &postings{
+				docs: slices.Clone(p.docs),
+				tfn:  slices.Clone(p.tfn),
+				df:   p.df, del: del,
+			}
+			x.postings.put(key, live[i], c)
+			p = c
+		}
+		out[i] = p
+	}
+	return nil
+}
+
+// current reports whether each list was counted with its segment's
+// deletions.
+func current(lists []*postings, segs []*scorch.SegmentSnapshot) bool {
+	for i, s := range segs {
+		if lists[i].del != s.Deleted() {
+			return false
+		}
+	}
+	return true
+}
+
+// decodePostings decodes the postings of term in field of the i-th segment
+// s into dec.tmp[i].
+func (x *Index) decodePostings(s *scorch.SegmentSnapshot, field, term string, dict func(string) ([]segment.TermDictionary, error), i int, dec *decoder) (*postings, error) {
 	ds, err := dict(field)
 	if err != nil {
 		return nil, err
@@ -517,17 +548,9 @@ func (x *Index) postingsOf(s *scorch.SegmentSnapshot, field, term string, dict f
 			p.tfn = append(p.tfn, tfNorm(ps.Frequency(), ps.Norm()))
 		}
 	}
-	p.del, p.df = del, liveCount(p.docs, del)
-	if x.postings == nil {
-		return p, nil
-	}
-	c := &postings{
-		docs: slices.Clone(p.docs),
-		tfn:  slices.Clone(p.tfn),
-		df:   p.df, del: del,
-	}
-	x.postings.put(key, c)
-	return c, nil
+	p.del = s.Deleted()
+	p.df = liveCount(p.docs, p.del)
+	return p, nil
 }
 
 // liveCount is how many of the sorted document numbers docs are not in del.
