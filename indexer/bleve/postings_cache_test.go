@@ -7,6 +7,7 @@ import (
 
 	"sotay/handbook"
 
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
 
@@ -149,5 +150,45 @@ func TestPostingsCacheKeepsShortLists(t *testing.T) {
 	entries2, _, _, misses2 := x.PostingsCacheStats()
 	if misses2 != misses || entries2 != entries {
 		t.Errorf("the second search missed %d lists (%d entries, then %d)", misses2-misses, entries, entries2)
+	}
+}
+
+// TestSnapCacheKeepsMostWhenFull: a full cache makes room by dropping a
+// quarter of its values, not all of them, so a workload of slightly more
+// keys than it holds still finds most; a newer snapshot starts afresh.
+func TestSnapCacheKeepsMostWhenFull(t *testing.T) {
+	c := snapCache[int, int]{max: 100}
+	s1, s2 := &scorch.IndexSnapshot{}, &scorch.IndexSnapshot{}
+	for k := range 101 {
+		c.put(s1, k, k*2)
+	}
+	if n := len(c.m); n > 100 || n < 75 {
+		t.Fatalf("after 101 puts into 100 places: %d values", n)
+	}
+	if v, ok := c.get(s1, 100); !ok || v != 200 {
+		t.Errorf("the value just put: %d, %v", v, ok)
+	}
+	kept := 0
+	for k := range 100 {
+		if v, ok := c.get(s1, k); ok {
+			if v != k*2 {
+				t.Fatalf("key %d holds %d", k, v)
+			}
+			kept++
+		}
+	}
+	if kept < 74 {
+		t.Errorf("%d of the first 100 values kept; a full cache should drop a quarter", kept)
+	}
+	c.put(s1, 100, 7) // a key already there takes no room
+	if n := len(c.m); n != kept+1 {
+		t.Errorf("replacing a value changed the count from %d to %d", kept+1, n)
+	}
+	if _, ok := c.get(s2, 100); ok {
+		t.Error("a newer snapshot found an older one's value")
+	}
+	c.put(s2, 1, 1)
+	if _, ok := c.get(s1, 100); ok || len(c.m) != 1 {
+		t.Errorf("a newer snapshot kept %d values of the older one", len(c.m)-1)
 	}
 }
