@@ -66,6 +66,10 @@ func (x *scratchIndex) SearchScratch(ctx context.Context, q Query, f Filter, k i
 		for i := range buf {
 			buf[i] = '~'
 		}
+		// The hits are in a buffer the next search reuses too.
+		for i := range hits {
+			hits[i] = Hit{ChunkID: "~", Snippet: "~"}
+		}
 	}, nil
 }
 

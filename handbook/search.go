@@ -92,9 +92,12 @@ type ScratchSearcher interface {
 	SearchScratch(ctx context.Context, q Query, f Filter, k int) (hits []Hit, release func(), err error)
 }
 
-// OwnHits gives each hit's strings storage of their own (one allocation
-// for all), so that hits read from a ScratchSearcher outlive its buffer.
+// OwnHits returns a copy of hits whose strings have storage of their own
+// (one allocation for all), so that hits read from a ScratchSearcher
+// outlive its buffers: the one their strings point into, and the one that
+// holds the hits themselves.
 func OwnHits(hits []Hit) []Hit {
+	hits = slices.Clone(hits)
 	n := 0
 	for i := range hits {
 		for _, p := range hitStrings(&hits[i]) {

@@ -278,4 +278,19 @@ func TestSearchScratch(t *testing.T) {
 	if n := bleve.RecordBuffersFree(); n != free {
 		t.Errorf("%d buffers free after the releases, want %d", n, free)
 	}
+	// Each buffer is taken twice in turn: what a caller wrote into the
+	// hits of one search must not show in the next one's.
+	for i := range 2 * free {
+		got, release, err := x.SearchScratch(t.Context(), q, f, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("search %d through a reused buffer: %+v, want %+v", i, got, want)
+		}
+		for j := range got {
+			got[j].Snippet, got[j].Validity = "<mark>cũ</mark>", handbook.Expired
+		}
+		release()
+	}
 }

@@ -146,11 +146,13 @@ const readGap = 8 << 10
 
 // readAll reads the records at locs and decodes them into hits, whose
 // strings point into the blocks read: into buf, grown as needed and
-// returned, when buf is not nil, else into a block allocated per read. ids
+// returned, when buf is not nil, else into a block allocated per read. The
+// hits go into into when it has room, cleared first, else into a new
+// slice. ids
 // are the chunk ids bleve gave, or "" where the search did not read them;
 // a record for another chunk is an error, never another chunk's text, and
 // so is a record whose checksum is not the locator's.
-func (s *textStore) readAll(ids []string, locs []textLoc, buf []byte) ([]handbook.Hit, []byte, error) {
+func (s *textStore) readAll(ids []string, locs []textLoc, buf []byte, into []handbook.Hit) ([]handbook.Hit, []byte, error) {
 	order := make([]int, len(locs))
 	for i := range order {
 		order[i] = i
@@ -184,7 +186,15 @@ func (s *textStore) readAll(ids []string, locs []textLoc, buf []byte) ([]handboo
 		// so it must not move once reading starts.
 		buf = slices.Grow(buf[:0], total)
 	}
-	hits := make([]handbook.Hit, len(locs))
+	var hits []handbook.Hit
+	if cap(into) >= len(locs) {
+		// A hit the last search left must not show through (a snippet,
+		// a validity): every field starts empty.
+		hits = into[:len(locs)]
+		clear(hits)
+	} else {
+		hits = make([]handbook.Hit, len(locs))
+	}
 	for _, r := range runs {
 		var block []byte
 		if buf != nil {

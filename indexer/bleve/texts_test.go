@@ -226,7 +226,7 @@ func TestReadAllRuns(t *testing.T) {
 	// Into blocks of their own, and into one caller's buffer (too small
 	// at first: it grows before any record is read into it).
 	for _, buf := range [][]byte{nil, make([]byte, 0, 16)} {
-		hits, got, err := s.readAll(ids, at, buf)
+		hits, got, err := s.readAll(ids, at, buf, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -247,7 +247,7 @@ func TestReadAllRuns(t *testing.T) {
 		}
 	}
 	at[1] = locs[1] // chunk 0 asked for, chunk 1's record named: both in one run
-	if _, _, err := s.readAll(ids, at, nil); err == nil || !strings.Contains(err.Error(), chunks[1].ID) {
+	if _, _, err := s.readAll(ids, at, nil, nil); err == nil || !strings.Contains(err.Error(), chunks[1].ID) {
 		t.Errorf("misplaced locator: error %v, want one naming the record read", err)
 	}
 }
