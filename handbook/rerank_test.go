@@ -110,9 +110,13 @@ func TestTitleCoverageMatchesFoldedSyllables(t *testing.T) {
 		"Đăng ký khai sinh", "ĐĂNG KÝ KHAI SINH CHO TRẺ", "Điều 16. Thủ tục đăng ký khai sinh",
 		"Thủ tục › Trình tự › Đăng ký nuôi con nuôi", "Ủy ban nhân dân xã", "\u0110a\u0306ng ky\u0301 (NFD)",
 		"", "  ", "123/2015/NĐ-CP", strings.Repeat("khaisinhkhaisinh", 8) + " sinh",
+		// Separators that are not, or only just, " › ".
+		"Khai sinh›con nuôi", "Khai sinh ›con nuôi", "Khai sinh› con nuôi", " › khai sinh", "khai sinh › ", " › ", "›",
+		"a › b ›c", "a › b› c", "xã ›› khai › sinh", "\xba khai sinh", "khai sinh \xe2\x80\xba",
 	} {
 		h := &Hit{Anchor: "a", Heading: title, Title: "Tiêu đề"}
-		got := titleCoverage(qset, h)
+		marks := newMarkSet(qset)
+		got := titleCoverage(&marks, h)
 		// The reference: the same title choice, folded all at once.
 		ref := h.Heading
 		if i := strings.LastIndex(ref, " › "); i >= 0 {
@@ -207,5 +211,26 @@ func TestCollapseSpaceMatchesFields(t *testing.T) {
 	clean := "Đăng ký khai sinh tại xã"
 	if n := testing.AllocsPerRun(100, func() { collapseSpace(clean) }); n != 0 {
 		t.Errorf("collapseSpace of collapsed text: %v allocations, want 0", n)
+	}
+}
+
+// TestLastSectionMatchesLastIndex: lastSection cuts where strings.LastIndex
+// finds the last " › ", on headings built from pieces of the separator.
+func TestLastSectionMatchesLastIndex(t *testing.T) {
+	pieces := []string{" › ", "›", " ", "\xe2", "\x80", "\xba", "khai", "sinh", "Điều 1."}
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 20000 {
+		var b strings.Builder
+		for range r.IntN(8) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		h := b.String()
+		want := h
+		if i := strings.LastIndex(h, " › "); i >= 0 {
+			want = h[i+len(" › "):]
+		}
+		if got := lastSection(h); got != want {
+			t.Fatalf("lastSection(%q) = %q, want %q", h, got, want)
+		}
 	}
 }

@@ -454,6 +454,7 @@ func Rerank(q Query, hits []Hit) []Hit {
 			anyTerm[t] = true
 		}
 	}
+	qmarks := newMarkSet(qset)
 	type ranked struct {
 		score float64
 		i     int
@@ -466,7 +467,7 @@ func Rerank(q Query, hits []Hit) []Hit {
 			doc = strings.Join(FoldedSyllables(h.Title+" "+h.Heading+" "+h.Text), " ")
 		}
 		run, cover := bestRun(q, doc)
-		h.Score = h.Score/top + RerankRunWeight*run + RerankCoverWeight*cover + RerankTitleWeight*titleCoverage(qset, h) +
+		h.Score = h.Score/top + RerankRunWeight*run + RerankCoverWeight*cover + RerankTitleWeight*titleCoverage(&qmarks, h) +
 			RerankNameWeight*nameMatch(q, anyTerm, h) + RerankRefWeight*refMatch(q, qset, h)
 		order[i] = ranked{h.Score, i}
 	}
@@ -782,11 +783,8 @@ func longestRun(q, doc []string) int {
 // titleCoverage is the share of the hit's own title syllables (the last
 // heading, without "Điều N."; the document title for cards) that the query
 // contains.
-func titleCoverage(qset map[string]bool, h *Hit) float64 {
-	title := h.Heading
-	if i := strings.LastIndex(title, " › "); i >= 0 {
-		title = title[i+len(" › "):]
-	}
+func titleCoverage(marks *markSet, h *Hit) float64 {
+	title := lastSection(h.Heading)
 	if h.Anchor == "" || title == "" {
 		title = h.Title
 	}
@@ -803,7 +801,7 @@ func titleCoverage(qset map[string]bool, h *Hit) float64 {
 	total, n := 0, 0
 	eachToken(title, func(start, end int) {
 		total++
-		if qset[string(AppendFold(buf[:0], title[start:end]))] {
+		if f := AppendFold(buf[:0], title[start:end]); marks.has(unsafe.String(unsafe.SliceData(f), len(f))) {
 			n++
 		}
 	})
@@ -811,6 +809,25 @@ func titleCoverage(qset map[string]bool, h *Hit) float64 {
 		return 0
 	}
 	return float64(n) / float64(total)
+}
+
+// headingSep joins the headings of a section's path.
+const headingSep = " › "
+
+// lastSection is heading after its last headingSep: the section's own
+// title. strings.LastIndex over every candidate's heading was a quarter of
+// titleCoverage; this looks for the separator's last byte from the end.
+func lastSection(heading string) string {
+	for end := len(heading); ; {
+		i := strings.LastIndexByte(heading[:end], headingSep[len(headingSep)-2])
+		if i < 0 {
+			return heading
+		}
+		if start := i - (len(headingSep) - 2); start >= 0 && i+1 < len(heading) && heading[start:i+2] == headingSep {
+			return heading[i+2:]
+		}
+		end = i
+	}
 }
 
 // stopTerms are folded question words that carry no topic. They are kept in
