@@ -191,6 +191,41 @@ func TestCommonSyllablesLeaveUnigramPaths(t *testing.T) {
 	}
 }
 
+// An expansion that folds to one common syllable ("nghị định" → "NĐ")
+// is left out: it would match on its own a chunk that shares nothing else
+// with the question. An expansion with a rarer syllable still matches.
+func TestCommonOneSyllableExpansionLeftOut(t *testing.T) {
+	x := open(t)
+	err := x.Index(t.Context(), []handbook.Chunk{
+		chunk("a", "Nghị định quy định về đăng ký hộ tịch."),
+		chunk("b", "NĐ số 10 về phí và lệ phí."),
+		chunk("c", "Hướng dẫn dùng VNeID trên điện thoại."),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	search := func(q handbook.Query) []string {
+		t.Helper()
+		hits, err := x.Search(t.Context(), q, handbook.Filter{}, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids(hits)
+	}
+	q := handbook.Query{Raw: "nghị định", Exact: []string{"nghị", "định"}, Terms: []string{"nghi", "dinh"}, Expansions: []string{"NĐ"}}
+	if got := search(q); !slices.Equal(got, []string{"a", "b"}) {
+		t.Fatalf("with NĐ not common: %v, want a and b (through the expansion)", got)
+	}
+	q.Common = map[string]bool{"nd": true}
+	if got := search(q); !slices.Equal(got, []string{"a"}) {
+		t.Errorf("with NĐ common: %v, want a only", got)
+	}
+	q.Expansions = []string{"NĐ", "VNeID"}
+	if got := search(q); !slices.Equal(got, []string{"a", "c"}) {
+		t.Errorf("with NĐ common and VNeID not: %v, want a and c", got)
+	}
+}
+
 func TestCompactLeavesOneSegment(t *testing.T) {
 	x, err := bleve.Open(filepath.Join(t.TempDir(), "idx"))
 	if err != nil {
