@@ -81,6 +81,8 @@ type accum struct {
 	// decoder): kept with the slot, their arrays were a third of the bytes
 	// a search allocated at 100k chunks.
 	decoded []postings
+	// best is the buffer the best documents are picked in.
+	best []scored
 }
 
 // docAccum is one document's accumulators, side by side: the walk jumps
@@ -170,6 +172,9 @@ func worse(p, q scored) bool {
 // first, with their scores and stored fields. ok is false when the index is
 // not a scorch snapshot; the caller then runs the query through bleve.
 func (x *Index) termAtATime(ctx context.Context, specs []matchSpec, must, mustNot []query.Query, k int) (hits []candidate, ok bool, err error) {
+	if k <= 0 {
+		return nil, true, nil
+	}
 	adv, err := x.idx.Advanced()
 	if err != nil {
 		return nil, false, err
@@ -314,12 +319,19 @@ func (x *Index) termAtATime(ctx context.Context, specs []matchSpec, must, mustNo
 	}
 
 	nm := float64(len(specs) - gone)
-	best := make([]scored, 0, k+1)
-	// below: a document whose sum·cnt is under it scores under best[0], the
-	// worst kept once k are, and cannot enter. Most documents reached fall
-	// there; they are turned away before the division and the heap. The
-	// bound sits a billionth under best[0]·nm, far more than the rounding
-	// of either product, so a score equal to best[0] is still compared.
+	// The best k are picked with a buffer: documents that may be among
+	// them are appended, and when it is full it is cut to its best k,
+	// whose worst (kth) then turns away any document not better. Most
+	// documents reached fall under kth, and are turned away before the
+	// division: below sits a billionth under kth·nm, far more than the
+	// rounding of either product, so a score equal to kth's is still
+	// compared. A heap of k, sifted for each document that entered, cost
+	// three times as much.
+	best := a.best[:0]
+	if cap(best) < 4*k {
+		best = make([]scored, 0, 4*k)
+	}
+	var kth scored
 	below := math.Inf(-1)
 	// In document order, each accumulator zeroed once read (release then
 	// has nothing left to do).
@@ -338,15 +350,21 @@ func (x *Index) termAtATime(ctx context.Context, specs []matchSpec, must, mustNo
 				continue
 			}
 			s := scored{num: uint64(d), score: raw / nm}
-			if len(best) == k && !worse(best[0], s) {
+			if below > math.Inf(-1) && !worse(kth, s) {
 				continue
 			}
-			best = heapPush(best, s, k)
-			if len(best) == k {
-				below = best[0].score * nm * (1 - 1e-9)
+			best = append(best, s)
+			if len(best) == cap(best) {
+				best = bestOf(best, k)
+				kth = best[k-1]
+				below = kth.score * nm * (1 - 1e-9)
 			}
 		}
 		a.touched[w] = 0
+	}
+	a.best = best
+	if len(best) > k {
+		best = bestOf(best, k)
 	}
 	slices.SortFunc(best, func(p, q scored) int {
 		switch {
@@ -756,39 +774,36 @@ func tfNorm(freq uint64, norm float64) float64 {
 	return sqrtFreq(freq) * float64(float32(norm))
 }
 
-// heapPush adds s to the min-heap h (by worse) bounded to k entries.
-func heapPush(h []scored, s scored, k int) []scored {
-	if len(h) == k {
-		h[0] = s
-		siftDown(h, 0)
-		return h
+// bestOf reorders s so that its best k (by worse) come first, the k-th
+// best last of them, and returns those k; k must be at most len(s). It
+// partitions around a middle element, as quickselect does: the order is
+// total (document numbers differ), so the k picked are those a full sort
+// would put first.
+func bestOf(s []scored, k int) []scored {
+	lo, hi := 0, len(s) // the k-th best is in s[lo:hi]
+	for hi-lo > 1 {
+		m := lo + (hi-lo)/2
+		s[m], s[hi-1] = s[hi-1], s[m]
+		pivot := s[hi-1]
+		// Better than the pivot to the left.
+		p := lo
+		for i := lo; i < hi-1; i++ {
+			if worse(pivot, s[i]) {
+				s[i], s[p] = s[p], s[i]
+				p++
+			}
+		}
+		s[p], s[hi-1] = s[hi-1], s[p]
+		switch {
+		case p == k-1:
+			lo = hi
+		case p < k-1:
+			lo = p + 1
+		default:
+			hi = p
+		}
 	}
-	h = append(h, s)
-	for i := len(h) - 1; i > 0; {
-		p := (i - 1) / 2
-		if !worse(h[i], h[p]) {
-			break
-		}
-		h[i], h[p] = h[p], h[i]
-		i = p
-	}
-	return h
-}
-
-func siftDown(h []scored, i int) {
-	for {
-		l := 2*i + 1
-		if l >= len(h) {
-			return
-		}
-		m := l
-		if r := l + 1; r < len(h) && worse(h[r], h[l]) {
-			m = r
-		}
-		if !worse(h[m], h[i]) {
-			return
-		}
-		h[i], h[m] = h[m], h[i]
-		i = m
-	}
+	// s[k-1] is the k-th best and all before it are better: it is the
+	// worst of the k.
+	return s[:k]
 }
