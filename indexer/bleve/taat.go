@@ -259,26 +259,35 @@ func (x *Index) termAtATime(ctx context.Context, specs []matchSpec, must, mustNo
 			a.nt = append(a.nt, 0)
 			n := 0 // the terms the match query keeps
 			for _, term := range spec.terms {
-				if dropping && spec.analyzer == BigramAnalyzer && limit < float64(docTotal) {
-					// Counted without reading the postings: a common
-					// list is long, and decoding it (then caching it,
-					// evicting others) only to leave it out cost more
-					// than the walk saved.
-					df, err := x.termDF(snap, spec.field, term, dict)
-					if err != nil {
+				drop := dropping && spec.analyzer == BigramAnalyzer && limit < float64(docTotal)
+				// Most lists are cached: they give the document frequency
+				// with no second lookup.
+				if x.postings.get(termKey{spec.field, term}, live, lists) < len(segs) || !current(lists, segs) {
+					if drop {
+						// Counted without reading the postings: a common
+						// list is long, and decoding it (then caching it,
+						// evicting others) only to leave it out cost more
+						// than the walk saved.
+						df, err := x.termDF(snap, spec.field, term, dict)
+						if err != nil {
+							return nil, true, fmt.Errorf("postings %s:%s: %w", spec.field, term, err)
+						}
+						if float64(df) > limit {
+							dropped++
+							continue
+						}
+					}
+					if err := x.fillPostings(segs, live, spec.field, term, dict, &dec, lists); err != nil {
 						return nil, true, fmt.Errorf("postings %s:%s: %w", spec.field, term, err)
 					}
-					if float64(df) > limit {
-						dropped++
-						continue
-					}
-				}
-				if err := x.termPostings(segs, live, spec.field, term, dict, &dec, lists); err != nil {
-					return nil, true, fmt.Errorf("postings %s:%s: %w", spec.field, term, err)
 				}
 				var df uint64
 				for _, p := range lists {
 					df += p.df
+				}
+				if drop && float64(df) > limit {
+					dropped++
+					continue
 				}
 				n++
 				if df == 0 {
@@ -488,14 +497,13 @@ type decoder struct {
 	tmp  []postings // one per segment: a term's lists are used together
 }
 
-// termPostings sets out[i] to the postings of term in field of segs[i],
-// live[i] being its segment: from the cache, or decoded and then cached.
-// Without a cache, a list decoded lives in dec until the next term.
-func (x *Index) termPostings(segs []*scorch.SegmentSnapshot, live []segment.Segment, field, term string, dict func(string) ([]segment.TermDictionary, error), dec *decoder, out []*postings) error {
+// fillPostings completes out, the postings of term in field that the cache
+// gave for segs (nil where it had none; live[i] is segs[i]'s segment):
+// lists it lacked are decoded and cached, and cached lists counted under
+// other deletions are counted again. Without a cache, a list decoded lives
+// in dec until the next term.
+func (x *Index) fillPostings(segs []*scorch.SegmentSnapshot, live []segment.Segment, field, term string, dict func(string) ([]segment.TermDictionary, error), dec *decoder, out []*postings) error {
 	key := termKey{field, term}
-	if x.postings.get(key, live, out) == len(segs) && current(out, segs) {
-		return nil // the usual case: every list cached, no deletions since
-	}
 	for i, s := range segs {
 		del := s.Deleted()
 		if p := out[i]; p != nil {
