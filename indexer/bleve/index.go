@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 
 	"sotay/handbook"
@@ -428,7 +429,27 @@ func (x *Index) dropCommonBigrams(ctx context.Context, specs []matchSpec) ([]mat
 	return out, nil
 }
 
-func filterQueries(f handbook.Filter) (must, mustNot []query.Query) {
+// filterSet is a filter as bleve queries: a chunk must be in every must
+// set and in no mustNot set. key names the queries (two filters with the
+// same key have the same queries) for the sets kept per snapshot
+// (excluded). It is written as the queries are built: marshalling the
+// queries to JSON for the key, at every search, was 1% of a loaded
+// server's CPU.
+type filterSet struct {
+	must, mustNot []query.Query
+	key           string
+}
+
+func filterQueries(f handbook.Filter) filterSet {
+	var (
+		fs  filterSet
+		key []byte
+	)
+	str := func(s string) {
+		key = strconv.AppendInt(key, int64(len(s)), 10)
+		key = append(key, ':')
+		key = append(key, s...)
+	}
 	term := func(field, v string) query.Query {
 		t := query.NewTermQuery(v)
 		t.SetField(field)
@@ -436,25 +457,37 @@ func filterQueries(f handbook.Filter) (must, mustNot []query.Query) {
 		return t
 	}
 	if f.Audience != handbook.AudienceInternal {
-		mustNot = append(mustNot, term("audience", string(handbook.AudienceInternal)))
+		fs.mustNot = append(fs.mustNot, term("audience", string(handbook.AudienceInternal)))
+		key = append(key, "-audience;"...)
 	}
-	mustNot = append(mustNot, term("status", string(handbook.StatusArchived)))
+	fs.mustNot = append(fs.mustNot, term("status", string(handbook.StatusArchived)))
+	key = append(key, "-archived;"...)
 	if len(f.Docs) > 0 {
 		var ds []query.Query
+		key = append(key, "+docs"...)
 		for _, d := range f.Docs {
 			ds = append(ds, term("doc", d))
+			str(d)
 		}
-		must = append(must, query.NewDisjunctionQuery(ds))
+		fs.must = append(fs.must, query.NewDisjunctionQuery(ds))
+		key = append(key, ';')
 	}
 	if len(f.Kinds) > 0 {
 		var ks []query.Query
+		key = append(key, "+kinds"...)
 		for _, k := range f.Kinds {
 			ks = append(ks, term("kind", string(k)))
+			str(string(k))
 		}
-		must = append(must, query.NewDisjunctionQuery(ks))
+		fs.must = append(fs.must, query.NewDisjunctionQuery(ks))
+		key = append(key, ';')
 	}
 	if f.Field != "" {
-		must = append(must, term("field_key", handbook.Fold(handbook.NormalizeLine(f.Field))))
+		v := handbook.Fold(handbook.NormalizeLine(f.Field))
+		fs.must = append(fs.must, term("field_key", v))
+		key = append(key, "+field"...)
+		str(v)
+		key = append(key, ';')
 	}
 	if f.At.IsSet() && !f.AllDates {
 		// In force at `at`: valid_from <= at < valid_to, written as two
@@ -468,9 +501,13 @@ func filterQueries(f handbook.Filter) (must, mustNot []query.Query) {
 		notYet.SetField("valid_from")
 		expired := query.NewNumericRangeInclusiveQuery(nil, &at, nil, &yes)
 		expired.SetField("valid_to")
-		mustNot = append(mustNot, notYet, expired)
+		fs.mustNot = append(fs.mustNot, notYet, expired)
+		key = append(key, "-outside"...)
+		key = strconv.AppendInt(key, int64(f.At.Int()), 10)
+		key = append(key, ';')
 	}
-	return must, mustNot
+	fs.key = string(key)
+	return fs
 }
 
 // Search returns up to k chunks for q that pass f.
@@ -573,18 +610,18 @@ func (x *Index) search(ctx context.Context, q handbook.Query, f handbook.Filter,
 		}
 		should = append(should, more...)
 	}
-	must, mustNot := filterQueries(f)
+	fs := filterQueries(f)
 	var (
 		found []candidate
 		ok    bool
 	)
 	if !x.bleveScoring {
-		if found, ok, err = x.termAtATime(ctx, should, must, mustNot, k); err != nil {
+		if found, ok, err = x.termAtATime(ctx, should, fs, k); err != nil {
 			return nil, searchErr(ctx, err)
 		}
 	}
 	if !ok {
-		if found, err = x.searchBleve(ctx, should, must, mustNot, k); err != nil {
+		if found, err = x.searchBleve(ctx, should, fs.must, fs.mustNot, k); err != nil {
 			return nil, err
 		}
 	}

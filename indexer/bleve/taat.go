@@ -3,7 +3,6 @@ package bleve
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -171,7 +170,7 @@ func worse(p, q scored) bool {
 // those passing must (each a set the document must be in) and mustNot, best
 // first, with their scores and stored fields. ok is false when the index is
 // not a scorch snapshot; the caller then runs the query through bleve.
-func (x *Index) termAtATime(ctx context.Context, specs []matchSpec, must, mustNot []query.Query, k int) (hits []candidate, ok bool, err error) {
+func (x *Index) termAtATime(ctx context.Context, specs []matchSpec, fs filterSet, k int) (hits []candidate, ok bool, err error) {
 	if k <= 0 {
 		return nil, true, nil
 	}
@@ -214,7 +213,7 @@ func (x *Index) termAtATime(ctx context.Context, specs []matchSpec, must, mustNo
 	defer a.release()
 	// Deleted documents are in the cached postings; they are excluded with
 	// the filtered ones when the best are picked.
-	skip, err := x.excluded(ctx, snap, segs, offsets, total, must, mustNot)
+	skip, err := x.excluded(ctx, snap, segs, offsets, total, fs)
 	if err != nil {
 		return nil, true, err
 	}
@@ -603,14 +602,11 @@ func liveCount(docs []uint32, del *roaring.Bitmap) uint64 {
 // and the filter, and most searches share one filter (public, in force
 // today): each set is computed once per snapshot and kept, which took a
 // numeric range searcher per search off the path (6% of a search at 100k
-// chunks). The key is the filter queries' JSON, so two filters share a set
-// only when their queries are the same.
-func (x *Index) excluded(ctx context.Context, snap *scorch.IndexSnapshot, segs []*scorch.SegmentSnapshot, offsets []uint64, total uint64, must, mustNot []query.Query) ([]uint64, error) {
-	key, err := json.Marshal([2][]query.Query{must, mustNot})
-	if err != nil {
-		return nil, fmt.Errorf("filter key: %w", err)
-	}
-	if bits, ok := x.skips.get(snap, string(key)); ok {
+// chunks). Two filters share a set only when their queries are the same
+// (filterSet.key).
+func (x *Index) excluded(ctx context.Context, snap *scorch.IndexSnapshot, segs []*scorch.SegmentSnapshot, offsets []uint64, total uint64, fs filterSet) ([]uint64, error) {
+	must, mustNot := fs.must, fs.mustNot
+	if bits, ok := x.skips.get(snap, fs.key); ok {
 		return bits, nil
 	}
 	bits := make([]uint64, (total+63)/64)
@@ -672,7 +668,7 @@ func (x *Index) excluded(ctx context.Context, snap *scorch.IndexSnapshot, segs [
 	if !some {
 		bits = nil
 	}
-	x.skips.put(snap, string(key), bits)
+	x.skips.put(snap, fs.key, bits)
 	return bits, nil
 }
 
