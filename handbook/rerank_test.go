@@ -181,11 +181,7 @@ func TestCollapseSpaceMatchesFields(t *testing.T) {
 		"\u2028", "\u202f", "\xc2", "\xe2\x80", "\xff", "ư", "…", "<b>"}
 	r := rand.New(rand.NewPCG(5, 6))
 	for range 20000 {
-		var b strings.Builder
-		for range r.IntN(12) {
-			b.WriteString(parts[r.IntN(len(parts))])
-		}
-		s := b.String()
+		s := joinRandom(r, parts, r.IntN(12))
 		if got, want := collapseSpace(s), strings.Join(strings.Fields(s), " "); got != want {
 			t.Fatalf("collapseSpace(%q) = %q, want %q", s, got, want)
 		}
@@ -220,11 +216,7 @@ func TestLastSectionMatchesLastIndex(t *testing.T) {
 	pieces := []string{" › ", "›", " ", "\xe2", "\x80", "\xba", "khai", "sinh", "Điều 1."}
 	r := rand.New(rand.NewPCG(3, 4))
 	for range 20000 {
-		var b strings.Builder
-		for range r.IntN(8) {
-			b.WriteString(pieces[r.IntN(len(pieces))])
-		}
-		h := b.String()
+		h := joinRandom(r, pieces, r.IntN(8))
 		want := h
 		if i := strings.LastIndex(h, " › "); i >= 0 {
 			want = h[i+len(" › "):]
@@ -233,4 +225,13 @@ func TestLastSectionMatchesLastIndex(t *testing.T) {
 			t.Fatalf("lastSection(%q) = %q, want %q", h, got, want)
 		}
 	}
+}
+
+// joinRandom joins n pieces drawn at random.
+func joinRandom(r *rand.Rand, pieces []string, n int) string {
+	var b strings.Builder
+	for range n {
+		b.WriteString(pieces[r.IntN(len(pieces))])
+	}
+	return b.String()
 }

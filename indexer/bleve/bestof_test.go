@@ -18,15 +18,7 @@ func TestBestOfMatchesSort(t *testing.T) {
 			s[i] = scored{num: uint64(num), score: float64(r.IntN(1 + trial%50))}
 		}
 		want := slices.Clone(s)
-		slices.SortFunc(want, func(p, q scored) int {
-			switch {
-			case worse(q, p):
-				return -1
-			case worse(p, q):
-				return 1
-			}
-			return 0
-		})
+		slices.SortFunc(want, bestFirst)
 		got := bestOf(s, k)
 		if len(got) != k || got[k-1] != want[k-1] {
 			t.Fatalf("trial %d (n %d, k %d): k-th %v, want %v", trial, n, k, got[len(got)-1], want[k-1])

@@ -146,6 +146,24 @@ func chunk(id, text string) handbook.Chunk {
 		Text: text, Audience: handbook.AudiencePublic, Status: handbook.StatusPublished}
 }
 
+// indexed indexes chunks in a new index and returns a search of it that
+// gives the sorted ids of the hits for a question, unfiltered.
+func indexed(t *testing.T, chunks ...handbook.Chunk) func(q handbook.Query) []string {
+	t.Helper()
+	x := open(t)
+	if err := x.Index(t.Context(), chunks); err != nil {
+		t.Fatal(err)
+	}
+	return func(q handbook.Query) []string {
+		t.Helper()
+		hits, err := x.Search(t.Context(), q, handbook.Filter{}, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids(hits)
+	}
+}
+
 func ids(hits []handbook.Hit) []string {
 	var out []string
 	for _, h := range hits {
@@ -160,23 +178,11 @@ func ids(hits []handbook.Hit) []string {
 // candidate, one that has the phrase still is, and a query made of one
 // common syllable still finds it.
 func TestCommonSyllablesLeaveUnigramPaths(t *testing.T) {
-	x := open(t)
-	err := x.Index(t.Context(), []handbook.Chunk{
+	search := indexed(t,
 		chunk("a", "Thủ tục đăng ký khai sinh cho trẻ em."),
 		chunk("b", "Thủ tục cấp giấy phép xây dựng nhà ở."),
 		chunk("c", "Thủ môn của đội bóng xã."),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	search := func(q handbook.Query) []string {
-		t.Helper()
-		hits, err := x.Search(t.Context(), q, handbook.Filter{}, 10)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ids(hits)
-	}
+	)
 	phrase := handbook.Query{Raw: "thủ tục", Exact: []string{"thủ", "tục"}, Terms: []string{"thu", "tuc"}}
 	if got := search(phrase); !slices.Equal(got, []string{"a", "b", "c"}) {
 		t.Fatalf("without common syllables: %v, want a, b and c", got)
@@ -195,23 +201,11 @@ func TestCommonSyllablesLeaveUnigramPaths(t *testing.T) {
 // is left out: it would match on its own a chunk that shares nothing else
 // with the question. An expansion with a rarer syllable still matches.
 func TestCommonOneSyllableExpansionLeftOut(t *testing.T) {
-	x := open(t)
-	err := x.Index(t.Context(), []handbook.Chunk{
+	search := indexed(t,
 		chunk("a", "Nghị định quy định về đăng ký hộ tịch."),
 		chunk("b", "NĐ số 10 về phí và lệ phí."),
 		chunk("c", "Hướng dẫn dùng VNeID trên điện thoại."),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	search := func(q handbook.Query) []string {
-		t.Helper()
-		hits, err := x.Search(t.Context(), q, handbook.Filter{}, 10)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ids(hits)
-	}
+	)
 	q := handbook.Query{Raw: "nghị định", Exact: []string{"nghị", "định"}, Terms: []string{"nghi", "dinh"}, Expansions: []string{"NĐ"}}
 	if got := search(q); !slices.Equal(got, []string{"a", "b"}) {
 		t.Fatalf("with NĐ not common: %v, want a and b (through the expansion)", got)

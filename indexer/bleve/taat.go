@@ -166,6 +166,17 @@ func worse(p, q scored) bool {
 	return p.score < q.score || (p.score == q.score && p.num > q.num)
 }
 
+// bestFirst compares for sorting the best first, by worse.
+func bestFirst(p, q scored) int {
+	switch {
+	case worse(q, p):
+		return -1
+	case worse(p, q):
+		return 1
+	}
+	return 0
+}
+
 // termAtATime returns the k best documents of the disjunction of specs among
 // those passing must (each a set the document must be in) and mustNot, best
 // first, with their scores and stored fields. ok is false when the index is
@@ -374,15 +385,7 @@ func (x *Index) termAtATime(ctx context.Context, specs []matchSpec, fs filterSet
 	if len(best) > k {
 		best = bestOf(best, k)
 	}
-	slices.SortFunc(best, func(p, q scored) int {
-		switch {
-		case worse(q, p):
-			return -1
-		case worse(p, q):
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(best, bestFirst)
 	hits = make([]candidate, len(best))
 	for i, b := range best {
 		hits[i].score = b.score
