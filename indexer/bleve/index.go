@@ -552,8 +552,8 @@ type scratch struct {
 	hits []handbook.Hit
 }
 
-// recordBuffers hold the records read by SearchScratch, ~300 KB a search
-// at 100k chunks (two thirds of what it allocated), for as many searches
+// recordBuffers hold the records and hits read by SearchScratch, ~340 KB a
+// search at 100k chunks (most of what it allocated), for as many searches
 // at once as the cores can work on and some. A fixed set, not a sync.Pool:
 // a pool is emptied by the collector, and an overloaded server, hundreds
 // of searches in flight, each taking a buffer, drove the heap to its limit
