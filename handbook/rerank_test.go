@@ -54,11 +54,25 @@ func TestBestRunMatchesReference(t *testing.T) {
 	// one of exactly 8 bytes, prefixes of one another, and bytes past ASCII.
 	vocab := []string{"dang", "ky", "khai", "sinh", "xa", "cap", "giay", "to",
 		"nghieng", "abcdefgh", "abcdefghij", "abcdefghik", "k", "\u00fc", "gi\u00fcay"}
+	small := len(vocab)
 	r := rand.New(rand.NewPCG(1, 2))
+	// And enough others that query terms share slots of the lookup table
+	// and a syllable that is none lands on a term's slot.
+	for range 200 {
+		w := make([]byte, 1+r.IntN(10))
+		for i := range w {
+			w[i] = 'a' + byte(r.IntN(26))
+		}
+		vocab = append(vocab, string(w))
+	}
 	words := func(n int) []string {
 		w := make([]string, n)
 		for i := range w {
-			w[i] = vocab[r.IntN(len(vocab))]
+			if r.IntN(3) > 0 {
+				w[i] = vocab[r.IntN(small)] // runs are likely
+			} else {
+				w[i] = vocab[r.IntN(len(vocab))]
+			}
 		}
 		return w
 	}
