@@ -45,7 +45,11 @@ func newServer(t *testing.T) http.Handler {
 
 func newServerAt(t *testing.T, now time.Time) http.Handler {
 	t.Helper()
-	lib := fixtureLibrary()
+	return newAPIServer(t, fixtureLibrary(), now).Handler()
+}
+
+func newAPIServer(t *testing.T, lib *handbook.Library, now time.Time) *api.Server {
+	t.Helper()
 	idx, err := bleve.Open(filepath.Join(t.TempDir(), "idx"))
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +67,7 @@ func newServerAt(t *testing.T, now time.Time) http.Handler {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return srv.Handler()
+	return srv
 }
 
 // TestSearchDateIsVietnams: the day a search looks at by default is the

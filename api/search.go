@@ -164,8 +164,10 @@ func (s *Server) apiSearch(c echo.Context) error {
 	if !ok {
 		return c.JSON(http.StatusOK, out) // and its error
 	}
-	c.Response().Header().Set(echo.HeaderContentLength, strconv.Itoa(len(b)))
-	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, b)
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+	h.Set(echo.HeaderContentLength, strconv.Itoa(len(b)))
+	return writeWhole(c.Response(), c.Request(), http.StatusOK, b)
 }
 
 func round(f float64) float64 { return float64(int64(f*10000+0.5)) / 10000 }
