@@ -16,9 +16,8 @@ import (
 // the reader, so the caller woke twice and the server made two system
 // calls for one answer; in a loaded server's profile at 100k chunks the
 // writes were 5% of its CPU (docs/BENCHMARKS.md). A handler that knows its
-// whole answer holds the
-// connection's writes (writeWhole), hands the answer to net/http, flushes
-// it, and releases them as one.
+// whole answer holds the connection's writes (writeWhole), hands the answer
+// to net/http, flushes it, and releases them as one.
 
 // oneshotConn holds the writes made between hold and release.
 type oneshotConn struct {
