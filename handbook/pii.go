@@ -30,7 +30,20 @@ var cmndRE = regexp.MustCompile(`(?i)(?:cmnd|cmt|ch[ứu]ng minh(?: nh[âa]n d[�
 // Shorter numbers (hotlines such as 1900 xxxx, procedure codes, dates, legal
 // numbers like 120/2025/NĐ-CP) are kept: they are not personal and often
 // are the question.
+//
+// It runs on every question the server logs. An address needs an '@' and
+// every other pattern a digit, which most questions lack; without either
+// the regular expressions are not run (a third of the time a search spent
+// logging its question at 100k chunks went to running them for nothing).
 func MaskPII(s string) string {
+	if strings.IndexByte(s, '@') < 0 && !strings.ContainsAny(s, "0123456789") {
+		return s
+	}
+	return maskPII(s)
+}
+
+// maskPII is MaskPII without the check for an '@' or a digit.
+func maskPII(s string) string {
 	s = emailRE.ReplaceAllString(s, MaskEmail)
 	s = maskCMND(s)
 	if !strings.ContainsAny(s, "0123456789") {
