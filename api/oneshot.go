@@ -109,7 +109,7 @@ func oneshotContext(ctx context.Context, c net.Conn) context.Context {
 // writeWhole writes a whole answer of status, content type and body. On a
 // connection of Serve's it goes out in one write; elsewhere (tests through
 // Handler, another server) as net/http writes it.
-func writeWhole(w http.ResponseWriter, r *http.Request, status int, body []byte) error {
+func writeWhole(w http.ResponseWriter, r *http.Request, status int, body []byte) (err error) {
 	oc, _ := r.Context().Value(oneshotKey{}).(*oneshotConn)
 	if oc == nil {
 		w.WriteHeader(status)
@@ -117,13 +117,16 @@ func writeWhole(w http.ResponseWriter, r *http.Request, status int, body []byte)
 		return err
 	}
 	oc.hold()
+	// Released however writing ends: held writes must never wait for an
+	// answer that will not come.
+	defer func() {
+		if rerr := oc.release(); err == nil {
+			err = rerr
+		}
+	}()
 	w.WriteHeader(status)
-	_, err := w.Write(body)
-	if err == nil {
-		err = http.NewResponseController(w).Flush()
+	if _, err := w.Write(body); err != nil {
+		return err
 	}
-	if rerr := oc.release(); err == nil {
-		err = rerr
-	}
-	return err
+	return http.NewResponseController(w).Flush()
 }

@@ -683,8 +683,7 @@ func bestRun(q Query, doc string) (run, cover float64) {
 	if total == 0 {
 		return 0, 0
 	}
-	last[0] = -2
-	for i := 1; i <= n+1; i++ {
+	for i := range n + 2 {
 		last[i] = -2
 	}
 	shift := 64 - uint(bits.Len(uint(len(slots)-1)))
